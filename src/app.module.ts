@@ -1,0 +1,24 @@
+import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import type { AppConfig } from './config/app-config';
+import { AuthModule } from './auth/auth.module';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { QueueModule } from './queue/queue.module';
+
+/**
+ * Composes the feature modules for the process's role: `api` serves HTTP, `worker` runs tasks and nothing
+ * else, `all` does both. The monitors and alerts modules join here as they arrive.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const imports: NonNullable<ModuleMetadata['imports']> = [ConfigModule.forRoot(config), DatabaseModule, QueueModule];
+    if (servesHttp(config)) imports.push(AuthModule, HealthModule);
+    return { module: AppModule, imports };
+  }
+}
+
+export function servesHttp(config: AppConfig): boolean {
+  return config.role !== 'worker';
+}

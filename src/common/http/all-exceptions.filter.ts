@@ -1,0 +1,56 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { DomainError, type DomainErrorKind } from './domain-error';
+
+const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
+  invalid: HttpStatus.BAD_REQUEST,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  upstream: HttpStatus.BAD_GATEWAY,
+};
+
+/**
+ * Every error leaves in Nest's shape `{statusCode, message, error}`. Our own faults become a 500 that
+ * carries the request id and is logged with its stack; the stack and the cause never reach the client.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const res = http.getResponse<Response>();
+    const req = http.getRequest<Request & { id?: string }>();
+    if (res.headersSent) return;
+
+    if (exception instanceof HttpException) {
+      res.status(exception.getStatus()).json(this.httpBody(exception));
+      return;
+    }
+    if (exception instanceof DomainError) {
+      const status = STATUS_OF_KIND[exception.kind];
+      res.status(status).json({ statusCode: status, message: exception.message, error: STATUS_CODES[status] });
+      return;
+    }
+    const requestId = req.id ?? String(res.getHeader('X-Request-ID') ?? '');
+    this.logger.error({ msg: 'unhandled error', request_id: requestId, err: exception });
+    res.status(HttpStatus.INTERNAL_SERVER_ERROR).json({
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      message: 'Internal server error',
+      error: STATUS_CODES[HttpStatus.INTERNAL_SERVER_ERROR],
+      request_id: requestId,
+    });
+  }
+
+  private httpBody(exception: HttpException): object {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    if (typeof response === 'string') return { statusCode: status, message: response, error: STATUS_CODES[status] };
+    const body = response as Record<string, unknown>;
+    // Terminus answers with its own report (status/info/error/details); keep it whole for probes and operators.
+    if ('details' in body) return body;
+    return { statusCode: status, error: STATUS_CODES[status], ...body };
+  }
+}

@@ -1,0 +1,45 @@
+import { HttpStatus, type INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../../config/app-config';
+import { httpLogger } from '../logging/http-logger';
+import { AllExceptionsFilter } from './all-exceptions.filter';
+import { setupOpenApi } from './openapi';
+
+export const API_PREFIX = 'api/v1';
+
+/** Routes that stay outside /api/v1: what probes and scrapers call. */
+const UNPREFIXED = [
+  { path: 'health/live', method: RequestMethod.GET },
+  { path: 'health/ready', method: RequestMethod.GET },
+];
+
+/**
+ * Everything about how the HTTP app behaves, shared by main.ts and the e2e tests so both run the same
+ * pipes, filters, limits and docs. The app must be created with `bodyParser: false`.
+ */
+export async function configureHttp(app: INestApplication, config: AppConfig, rootLogger: Logger): Promise<void> {
+  const express = app as NestExpressApplication;
+  express.set('trust proxy', config.server.trustProxy);
+  express.disable('x-powered-by');
+  express.use(httpLogger(rootLogger));
+  express.useBodyParser('json', { limit: config.server.bodyLimit });
+  app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      validationError: { target: false, value: false },
+    }),
+  );
+  app.useGlobalFilters(new AllExceptionsFilter());
+  setupOpenApi(app);
+  await app.init();
+  // Nest answers unknown paths in JSON only under the global prefix; everything else would get Express's HTML page.
+  express.use((req: Request, res: Response) => {
+    const status = HttpStatus.NOT_FOUND;
+    res.status(status).json({ statusCode: status, message: `Cannot ${req.method} ${req.path}`, error: 'Not Found' });
+  });
+}

@@ -1,0 +1,39 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+
+export const SYSTEM_LOG_FILE = 'system.log';
+
+/** Paths whose values never reach a log line, wherever they appear in a logged object. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  'password',
+  'token',
+  'secret',
+  '*.password',
+  '*.token',
+  '*.secret',
+  '*.auth_token',
+  '*.authorization',
+];
+
+/** Structured JSON to stdout and to `<log.dir>/system.log`, the file the guide tells operators to tail. */
+export function createRootLogger(options: { dir: string; level: string; stdout?: boolean }): Logger {
+  mkdirSync(options.dir, { recursive: true });
+  const file = pino.destination({ dest: join(options.dir, SYSTEM_LOG_FILE), mkdir: true, sync: false });
+  const streams: pino.StreamEntry[] = [{ level: 'trace', stream: file }];
+  if (options.stdout !== false) streams.push({ level: 'trace', stream: process.stdout });
+  return pino(
+    {
+      level: options.level,
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    pino.multistream(streams),
+  );
+}

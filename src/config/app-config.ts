@@ -1,0 +1,32 @@
+import type { LogLevel, Role } from './config.schema';
+
+/** Injection token of the validated, immutable configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export interface RedisConnection {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db: number;
+  tls: boolean;
+  /** host:port for messages and logs; never carries credentials. */
+  display: string;
+}
+
+export type DatabaseConnection = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** The configuration the rest of the service reads: typed, validated once, with derived values resolved. */
+export interface AppConfig {
+  readonly production: boolean;
+  readonly server: { port: number; host: string; bodyLimit: string; trustProxy: boolean };
+  readonly redis: RedisConnection;
+  readonly database: DatabaseConnection;
+  readonly dataDir: string;
+  readonly jwt: { secret: string; ttlSeconds: number; secretSource: 'config' | 'generated' | 'data-dir' };
+  readonly role: Role;
+  readonly log: { dir: string; level: LogLevel };
+  readonly queue: { prefix: string; concurrency: number; maxRetries: number; backoffMs: number };
+  readonly admin: { username: string; password?: string };
+  readonly auth: { loginMaxFailures: number; loginWindowSeconds: number };
+}

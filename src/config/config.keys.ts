@@ -1,0 +1,39 @@
+/**
+ * Every configuration key the service reads: where it lives in nagare_config.json, which environment
+ * variable overrides it, and its default. The loader and the README's table are built from this list.
+ */
+export interface ConfigKey {
+  /** Dotted path in nagare_config.json, e.g. `server.port`. */
+  path: string;
+  /** Environment variable that wins over the file. */
+  env: string;
+  kind: 'string' | 'int' | 'bool';
+  default?: string | number | boolean;
+  /** Never echoed back in an error message. */
+  secret?: boolean;
+}
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  { path: 'server.port', env: 'PORT', kind: 'int', default: 8080 },
+  { path: 'server.host', env: 'HOST', kind: 'string', default: '0.0.0.0' },
+  { path: 'server.body_limit', env: 'BODY_LIMIT', kind: 'string', default: '1mb' },
+  { path: 'server.trust_proxy', env: 'TRUST_PROXY', kind: 'bool', default: false },
+  { path: 'redis.addr', env: 'REDIS_ADDR', kind: 'string', default: '127.0.0.1:6379' },
+  { path: 'redis.url', env: 'REDIS_URL', kind: 'string', secret: true },
+  { path: 'redis.password', env: 'REDIS_PASSWORD', kind: 'string', secret: true },
+  { path: 'database.url', env: 'DATABASE_URL', kind: 'string', default: 'sqlite:data/nagare.sqlite', secret: true },
+  { path: 'data.dir', env: 'DATA_DIR', kind: 'string', default: 'data' },
+  { path: 'jwt.secret', env: 'JWT_SECRET', kind: 'string', secret: true },
+  { path: 'jwt.ttl', env: 'JWT_TTL', kind: 'string', default: '24h' },
+  { path: 'role', env: 'NAGARE_ROLE', kind: 'string', default: 'all' },
+  { path: 'log.dir', env: 'LOG_DIR', kind: 'string', default: 'logs' },
+  { path: 'log.level', env: 'LOG_LEVEL', kind: 'string', default: 'info' },
+  { path: 'queue.prefix', env: 'QUEUE_PREFIX', kind: 'string', default: 'nagare:queue' },
+  { path: 'queue.concurrency', env: 'WORKER_CONCURRENCY', kind: 'int', default: 4 },
+  { path: 'queue.max_retries', env: 'TASK_MAX_RETRIES', kind: 'int', default: 3 },
+  { path: 'queue.backoff_ms', env: 'TASK_BACKOFF_MS', kind: 'int', default: 1000 },
+  { path: 'admin.username', env: 'NAGARE_ADMIN_USERNAME', kind: 'string', default: 'admin' },
+  { path: 'admin.password', env: 'NAGARE_ADMIN_PASSWORD', kind: 'string', secret: true },
+  { path: 'auth.login_max_failures', env: 'LOGIN_MAX_FAILURES', kind: 'int', default: 5 },
+  { path: 'auth.login_window_seconds', env: 'LOGIN_WINDOW_SECONDS', kind: 'int', default: 900 },
+];

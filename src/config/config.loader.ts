@@ -1,0 +1,189 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { AppConfig, DatabaseConnection } from './app-config';
+import { ConfigError } from './config-error';
+import { CONFIG_KEYS, type ConfigKey } from './config.keys';
+import { ConfigSchema } from './config.schema';
+import { parseDurationSeconds } from './duration';
+import { loadOrCreateJwtSecret } from './jwt-secret';
+import { parseRedisConnection } from './redis-connection';
+
+export const DEFAULT_CONFIG_FILE = 'nagare_config.json';
+const MIN_PRODUCTION_SECRET = 32;
+
+type Env = Record<string, string | undefined>;
+type Json = Record<string, unknown>;
+
+/**
+ * The only reader of the environment and of nagare_config.json. Environment wins over the file, the file
+ * over the defaults; the merged result is validated once and any problem stops the boot with the key named.
+ */
+export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
+  const problems: string[] = [];
+  const file = readConfigFile(env, cwd, problems);
+  const raw: Json = {};
+  for (const key of CONFIG_KEYS) {
+    const value = pickValue(key, env, file);
+    if (value !== undefined) setPath(raw, key.path, value);
+  }
+  problems.push(...unknownFileKeys(file));
+
+  const schema = plainToInstance(ConfigSchema, raw);
+  const errors = validateSync(schema, { forbidUnknownValues: true });
+  problems.push(...errors.flatMap((error) => describe(error, '')));
+
+  const production = env.NODE_ENV === 'production';
+  if (production && !schema.jwt?.secret) {
+    problems.push(
+      `jwt.secret (JWT_SECRET) is required when NODE_ENV=production: set at least ${MIN_PRODUCTION_SECRET} random characters`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return derive(schema, production, cwd);
+}
+
+function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConfig {
+  const problems: string[] = [];
+  let redis;
+  try {
+    redis = parseRedisConnection(schema.redis.addr, schema.redis.url, schema.redis.password);
+  } catch (error) {
+    problems.push(`redis.url (REDIS_URL): ${(error as Error).message}`);
+  }
+  const dataDir = resolve(cwd, schema.data.dir);
+  let jwt: AppConfig['jwt'] | undefined;
+  if (schema.jwt.secret) {
+    jwt = { secret: schema.jwt.secret, ttlSeconds: parseDurationSeconds(schema.jwt.ttl), secretSource: 'config' };
+  } else {
+    try {
+      const { secret, created } = loadOrCreateJwtSecret(dataDir);
+      const secretSource = created ? 'generated' : 'data-dir';
+      jwt = { secret, ttlSeconds: parseDurationSeconds(schema.jwt.ttl), secretSource };
+    } catch (error) {
+      problems.push(`jwt.secret (JWT_SECRET) is not set and none could be kept in data.dir: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0 || !redis || !jwt) throw new ConfigError(problems);
+
+  return Object.freeze({
+    production,
+    server: {
+      port: schema.server.port,
+      host: schema.server.host,
+      bodyLimit: schema.server.body_limit,
+      trustProxy: schema.server.trust_proxy,
+    },
+    redis,
+    database: parseDatabaseUrl(schema.database.url, cwd),
+    dataDir,
+    jwt,
+    role: schema.role,
+    log: { dir: resolve(cwd, schema.log.dir), level: schema.log.level },
+    queue: {
+      prefix: schema.queue.prefix,
+      concurrency: schema.queue.concurrency,
+      maxRetries: schema.queue.max_retries,
+      backoffMs: schema.queue.backoff_ms,
+    },
+    admin: { username: schema.admin.username, password: schema.admin.password },
+    auth: {
+      loginMaxFailures: schema.auth.login_max_failures,
+      loginWindowSeconds: schema.auth.login_window_seconds,
+    },
+  });
+}
+
+function parseDatabaseUrl(url: string, cwd: string): DatabaseConnection {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    return { kind: 'sqlite', path: path === ':memory:' ? path : resolve(cwd, path) };
+  }
+  return { kind: 'postgres', url };
+}
+
+function readConfigFile(env: Env, cwd: string, problems: string[]): Json {
+  const explicit = env.NAGARE_CONFIG;
+  const path = resolve(cwd, explicit ?? DEFAULT_CONFIG_FILE);
+  if (!existsSync(path)) {
+    if (explicit) problems.push(`NAGARE_CONFIG points to ${path}, which does not exist`);
+    return {};
+  }
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      problems.push(`${path} must hold a JSON object`);
+      return {};
+    }
+    return parsed as Json;
+  } catch (error) {
+    problems.push(`${path} is not valid JSON: ${(error as Error).message}`);
+    return {};
+  }
+}
+
+function pickValue(key: ConfigKey, env: Env, file: Json): unknown {
+  const fromEnv = env[key.env];
+  if (fromEnv !== undefined && fromEnv !== '') return coerce(fromEnv, key.kind);
+  const fromFile = getPath(file, key.path);
+  if (fromFile !== undefined && fromFile !== null) return fromFile;
+  return key.default;
+}
+
+/** Environment values are strings; turn the ones that look right into their kind and leave the rest for the validator to name. */
+function coerce(text: string, kind: ConfigKey['kind']): unknown {
+  if (kind === 'int') return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
+  if (kind === 'bool') {
+    const lowered = text.trim().toLowerCase();
+    if (['true', '1', 'yes'].includes(lowered)) return true;
+    if (['false', '0', 'no'].includes(lowered)) return false;
+    return text;
+  }
+  return text;
+}
+
+function unknownFileKeys(file: Json): string[] {
+  const known = new Set(CONFIG_KEYS.map((key) => key.path));
+  const sections = new Set(CONFIG_KEYS.map((key) => key.path.split('.')[0]));
+  const problems: string[] = [];
+  const walk = (node: Json, prefix: string) => {
+    for (const [name, value] of Object.entries(node)) {
+      const path = prefix ? `${prefix}.${name}` : name;
+      if (known.has(path)) continue;
+      if (!prefix && sections.has(name) && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        walk(value as Json, path);
+      } else {
+        problems.push(`${path} is not a known configuration key`);
+      }
+    }
+  };
+  walk(file, '');
+  return problems;
+}
+
+function describe(error: ValidationError, parent: string): string[] {
+  const path = parent ? `${parent}.${error.property}` : error.property;
+  const own = Object.values(error.constraints ?? {}).map((message) => `${path} (${envNameOf(path)}): ${message}`);
+  return [...own, ...(error.children ?? []).flatMap((child) => describe(child, path))];
+}
+
+function envNameOf(path: string): string {
+  return CONFIG_KEYS.find((key) => key.path === path)?.env ?? 'nagare_config.json';
+}
+
+function getPath(node: Json, path: string): unknown {
+  let current: unknown = node;
+  for (const part of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Json)[part];
+  }
+  return current;
+}
+
+function setPath(node: Json, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let current = node;
+  for (const part of parts.slice(0, -1)) current = (current[part] ??= {}) as Json;
+  current[parts[parts.length - 1]] = value;
+}

@@ -1,0 +1,99 @@
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+
+/**
+ * The shape nagare_config.json and the environment must have once merged. Property names are the
+ * file's keys; config.keys.ts maps each one to its environment variable.
+ */
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+const DURATION = /^\d+(ms|s|m|h|d)?$/;
+const SIZE = /^\d+(b|kb|mb)$/i;
+
+export class ServerSection {
+  @IsInt() @Min(1) @Max(65535) port!: number;
+  @IsString() @IsNotEmpty() host!: string;
+  @Matches(SIZE, { message: 'body_limit must be a size such as 512kb or 1mb' }) body_limit!: string;
+  @IsBoolean() trust_proxy!: boolean;
+}
+
+export class RedisSection {
+  @Matches(HOST_PORT, { message: 'addr must be host:port, e.g. 127.0.0.1:6379' }) addr!: string;
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'url must start with redis:// or rediss://' })
+  url?: string;
+  @IsOptional() @IsString() @IsNotEmpty() password?: string;
+}
+
+export class DatabaseSection {
+  @Matches(/^(sqlite:\S+|postgres(ql)?:\/\/\S+)$/, {
+    message: 'url must be sqlite:<file> or postgres://user@host:port/db',
+  })
+  url!: string;
+}
+
+export class DataSection {
+  @IsString() @IsNotEmpty() dir!: string;
+}
+
+export class JwtSection {
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'secret must be at least 32 characters long' })
+  secret?: string;
+  @Matches(DURATION, { message: 'ttl must be a duration such as 3600, 15m, 24h or 7d' }) ttl!: string;
+}
+
+export class LogSection {
+  @IsString() @IsNotEmpty() dir!: string;
+  @IsIn(LOG_LEVELS) level!: LogLevel;
+}
+
+export class QueueSection {
+  @Matches(/^[A-Za-z0-9:_{}.-]{1,64}$/, { message: 'prefix may hold letters, digits and : _ { } . - only' })
+  prefix!: string;
+  @IsInt() @Min(1) @Max(200) concurrency!: number;
+  @IsInt() @Min(0) @Max(25) max_retries!: number;
+  @IsInt() @Min(0) @Max(3_600_000) backoff_ms!: number;
+}
+
+export class AdminSection {
+  @Matches(/^[A-Za-z0-9._-]{3,64}$/, { message: 'username must be 3-64 letters, digits, dots, dashes or underscores' })
+  username!: string;
+  @IsOptional() @IsString() @MinLength(8) @MaxLength(256) password?: string;
+}
+
+export class AuthSection {
+  @IsInt() @Min(1) @Max(1000) login_max_failures!: number;
+  @IsInt() @Min(1) @Max(86_400) login_window_seconds!: number;
+}
+
+export class ConfigSchema {
+  @ValidateNested() @Type(() => ServerSection) server!: ServerSection;
+  @ValidateNested() @Type(() => RedisSection) redis!: RedisSection;
+  @ValidateNested() @Type(() => DatabaseSection) database!: DatabaseSection;
+  @ValidateNested() @Type(() => DataSection) data!: DataSection;
+  @ValidateNested() @Type(() => JwtSection) jwt!: JwtSection;
+  @IsIn(ROLES, { message: `role must be one of: ${ROLES.join(', ')}` }) role!: Role;
+  @ValidateNested() @Type(() => LogSection) log!: LogSection;
+  @ValidateNested() @Type(() => QueueSection) queue!: QueueSection;
+  @ValidateNested() @Type(() => AdminSection) admin!: AdminSection;
+  @ValidateNested() @Type(() => AuthSection) auth!: AuthSection;
+}

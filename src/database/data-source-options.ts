@@ -1,0 +1,26 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { types as pgTypes, defaults as pgDefaults } from 'pg';
+import type { DataSourceOptions } from 'typeorm';
+import type { DatabaseConnection } from '../config/app-config';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+const PG_TIMESTAMP_WITHOUT_TZ = 1114;
+
+/** TypeORM options for the configured database: a SQLite file in WAL mode by default, PostgreSQL by URL. */
+export function dataSourceOptions(database: DatabaseConnection): DataSourceOptions {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, migrationsRun: false } as const;
+  if (database.kind === 'sqlite') {
+    if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
+    return { ...common, type: 'better-sqlite3', database: database.path, enableWAL: true, timeout: 5000 };
+  }
+  useUtcTimestamps();
+  return { ...common, type: 'postgres', url: database.url, extra: { max: 10, connectionTimeoutMillis: 5000 } };
+}
+
+/** Timestamps are stored as UTC whatever the process time zone, so SQLite and PostgreSQL read back the same instant. */
+function useUtcTimestamps(): void {
+  pgDefaults.parseInputDatesAsUTC = true;
+  pgTypes.setTypeParser(PG_TIMESTAMP_WITHOUT_TZ, (text) => new Date(`${text.replace(' ', 'T')}Z`));
+}

@@ -1,0 +1,4 @@
+import { CreateUsers1764201600000 } from './1764201600000-create-users';
+
+/** Applied in order at boot; never edit one that has shipped, add a new one. */
+export const MIGRATIONS = [CreateUsers1764201600000];

@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule, servesHttp } from './app.module';
+import { configureHttp } from './common/http/configure-http';
+import { createRootLogger } from './common/logging/create-logger';
+import { PinoLoggerService } from './common/logging/pino-logger.service';
+import type { AppConfig } from './config/app-config';
+import { ConfigError } from './config/config-error';
+import { loadConfig } from './config/config.loader';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const rootLogger = createRootLogger({ dir: config.log.dir, level: config.log.level });
+  const logger = new PinoLoggerService(rootLogger);
+  const module = AppModule.forRoot(config);
+
+  if (!servesHttp(config)) {
+    const context = await NestFactory.createApplicationContext(module, { logger });
+    context.enableShutdownHooks();
+    logger.log({ msg: 'worker started', role: config.role }, 'Bootstrap');
+    return;
+  }
+
+  const app = await NestFactory.create<NestExpressApplication>(module, { logger, bodyParser: false });
+  await configureHttp(app, config, rootLogger);
+  app.enableShutdownHooks();
+  await app.listen(config.server.port, config.server.host);
+  logger.log(
+    {
+      msg: `Nagare listening on http://${config.server.host}:${config.server.port}`,
+      role: config.role,
+      redis: config.redis.display,
+      database: config.database.kind,
+      jwt_secret: config.jwt.secretSource,
+    },
+    'Bootstrap',
+  );
+}
+
+function loadConfigOrExit(): AppConfig {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Nagare failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import Redis, { type RedisOptions } from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+
+type BullClientType = 'client' | 'subscriber' | 'bclient';
+
+const MAX_RECONNECT_DELAY_MS = 2000;
+
+/**
+ * Owns every Redis connection Bull uses. All queues share one command client and one subscriber; each queue
+ * gets its own blocking client, as Bull 4 requires. Bull does not close connections handed to it through
+ * createClient, so closeAll() does, after the queues have closed.
+ */
+@Injectable()
+export class RedisConnections {
+  private readonly logger = new Logger(RedisConnections.name);
+  private readonly base: RedisOptions;
+  private shared?: Redis;
+  private subscriber?: Redis;
+  private readonly all: Redis[] = [];
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    const { host, port, username, password, db, tls } = config.redis;
+    this.base = {
+      host,
+      port,
+      username,
+      password,
+      db,
+      tls: tls ? {} : undefined,
+      connectTimeout: 5000,
+      // Reconnect forever, at most every 2 s, so the service recovers by itself when Redis returns.
+      retryStrategy: (attempt) => Math.min(attempt * 200, MAX_RECONNECT_DELAY_MS),
+    };
+  }
+
+  /** Bull's createClient hook. */
+  readonly create = (type: BullClientType): Redis => {
+    if (type === 'client') return (this.shared ??= this.open('client', {}));
+    const blockingSafe = { maxRetriesPerRequest: null, enableReadyCheck: false };
+    if (type === 'subscriber') return (this.subscriber ??= this.open('subscriber', blockingSafe));
+    return this.open('bclient', blockingSafe);
+  };
+
+  /** The command connection every queue uses; what readiness pings. */
+  get commandClient(): Redis {
+    return this.create('client');
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(
+      this.all.map(async (connection) => {
+        if (connection.status === 'end') return;
+        try {
+          await Promise.race([connection.quit(), new Promise((resolve) => setTimeout(resolve, 500))]);
+        } catch {
+          // quit fails on a connection that is already down; disconnect below ends it either way
+        }
+        connection.disconnect();
+      }),
+    );
+    this.all.length = 0;
+  }
+
+  private open(role: string, extra: RedisOptions): Redis {
+    const connection = new Redis({ ...this.base, ...extra, connectionName: `nagare:${role}` });
+    this.all.push(connection);
+    this.logger.debug({ msg: 'opened a Redis connection', role });
+    return connection;
+  }
+}
