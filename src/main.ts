@@ -40,7 +40,7 @@ async function main(): Promise<void> {
 
 function loadConfigOrExit(): AppConfig {
   try {
-    return loadConfig(process.env);
+    return loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
@@ -49,6 +49,8 @@ function loadConfigOrExit(): AppConfig {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Nagare failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `Nagare failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -20,7 +20,7 @@ type Json = Record<string, unknown>;
  * The only reader of the environment and of nagare_config.json. Environment wins over the file, the file
  * over the defaults; the merged result is validated once and any problem stops the boot with the key named.
  */
-export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
   const problems: string[] = [];
   const file = readConfigFile(env, cwd, problems);
   const raw: Json = {};
@@ -62,7 +62,9 @@ function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConf
       const secretSource = created ? 'generated' : 'data-dir';
       jwt = { secret, ttlSeconds: parseDurationSeconds(schema.jwt.ttl), secretSource };
     } catch (error) {
-      problems.push(`jwt.secret (JWT_SECRET) is not set and none could be kept in data.dir: ${(error as Error).message}`);
+      problems.push(
+        `jwt.secret (JWT_SECRET) is not set and none could be kept in data.dir: ${(error as Error).message}`,
+      );
     }
   }
   if (problems.length > 0 || !redis || !jwt) throw new ConfigError(problems);

@@ -1,7 +1,11 @@
 import type { RedisConnection } from './app-config';
 
 /** Builds the connection from `redis.url` when given (it wins), else from the guide's `redis.addr`. */
-export function parseRedisConnection(addr: string, url: string | undefined, password: string | undefined): RedisConnection {
+export function parseRedisConnection(
+  addr: string,
+  url: string | undefined,
+  password: string | undefined,
+): RedisConnection {
   if (url) {
     const parsed = new URL(url);
     const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;

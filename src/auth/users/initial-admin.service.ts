@@ -20,7 +20,11 @@ export class InitialAdminService implements OnApplicationBootstrap {
     const { username, password: configured } = this.config.admin;
     const password = configured ?? randomBytes(18).toString('base64url');
     if (!(await this.users.createInitialSuperadmin(username, password))) return;
-    this.logger.log({ msg: 'created the initial superadmin', username, password_source: configured ? 'config' : 'generated' });
+    this.logger.log({
+      msg: 'created the initial superadmin',
+      username,
+      password_source: configured ? 'config' : 'generated',
+    });
     if (!configured) {
       process.stdout.write(
         `\n  Nagare created the superadmin "${username}" with the generated password: ${password}\n` +

@@ -21,9 +21,9 @@ export const REDACTED_PATHS = [
 ];
 
 /** Structured JSON to stdout and to `<log.dir>/system.log`, the file the guide tells operators to tail. */
-export function createRootLogger(options: { dir: string; level: string; stdout?: boolean }): Logger {
+export function createRootLogger(options: { dir: string; level: string; stdout?: boolean; sync?: boolean }): Logger {
   mkdirSync(options.dir, { recursive: true });
-  const file = pino.destination({ dest: join(options.dir, SYSTEM_LOG_FILE), mkdir: true, sync: false });
+  const file = pino.destination({ dest: join(options.dir, SYSTEM_LOG_FILE), mkdir: true, sync: options.sync ?? false });
   const streams: pino.StreamEntry[] = [{ level: 'trace', stream: file }];
   if (options.stdout !== false) streams.push({ level: 'trace', stream: process.stdout });
   return pino(

@@ -32,7 +32,8 @@ export class PinoLoggerService implements LoggerService {
 
   private write(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', message: unknown, rest: unknown[]) {
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
-    const stack = level === 'error' && typeof rest[0] === 'string' && rest[0].includes('\n    at ') ? rest[0] : undefined;
+    const stack =
+      level === 'error' && typeof rest[0] === 'string' && rest[0].includes('\n    at ') ? rest[0] : undefined;
     const fields: Record<string, unknown> = { context };
     if (stack) fields.stack = stack;
     if (message instanceof Error) {

@@ -1,0 +1,19 @@
+/**
+ * Unit specs live next to the code; e2e suites in test/ run against a real Redis and a real database.
+ * NestJS 12 ships as ES modules only, so Jest runs in its ESM mode (npm test sets --experimental-vm-modules)
+ * and ts-jest emits ESM from tsconfig.spec.json; the build itself stays CommonJS (tsconfig.build.json).
+ */
+const common = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.spec.json' }] },
+};
+
+module.exports = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60_000 },
+  ],
+};
