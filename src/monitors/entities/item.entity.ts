@@ -1,0 +1,59 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Host } from './host.entity';
+import { SyncStatus } from './sync-status';
+
+/** Zabbix value types: 0 float, 1 character, 2 log, 3 unsigned integer, 4 text. */
+export const VALUE_TYPES = [0, 1, 2, 3, 4] as const;
+
+@Entity({ name: 'items' })
+@Index(['hostId', 'externalId'], { unique: true })
+export class Item {
+  @PrimaryGeneratedColumn() id!: number;
+
+  @Column({ type: 'varchar', length: 255 }) name!: string;
+
+  @Index()
+  @Column({ name: 'host_id', type: 'integer' })
+  hostId!: number;
+
+  @ManyToOne(() => Host, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'host_id' })
+  host?: Host;
+
+  /** The item's id on the monitor (Zabbix itemid). */
+  @Column({ name: 'external_id', type: 'varchar', length: 64, nullable: true }) externalId!: string | null;
+
+  /** The host's id on the monitor when the item was last synced. */
+  @Column({ name: 'external_host_id', type: 'varchar', length: 64, nullable: true }) externalHostId!: string | null;
+
+  @Column({ name: 'item_key', type: 'varchar', length: 2048 }) key!: string;
+
+  @Column({ name: 'value_type', type: 'integer', default: 0 }) valueType!: number;
+
+  @Column({ name: 'last_value', type: 'text', nullable: true }) lastValue!: string | null;
+
+  @Column({ type: 'varchar', length: 255, default: '' }) units!: string;
+
+  @Column({ type: 'text', default: '' }) description!: string;
+
+  @Column({ type: 'boolean', default: true }) enabled!: boolean;
+
+  @Column({ type: 'integer', default: SyncStatus.Inactive }) status!: SyncStatus;
+
+  @Column({ name: 'status_description', type: 'varchar', length: 1024, default: '' }) statusDescription!: string;
+
+  @Column({ name: 'last_sync_at', type: Date, nullable: true }) lastSyncAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at' }) createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at' }) updatedAt!: Date;
+}
