@@ -26,10 +26,12 @@ export class AuthService {
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
+    // Counted as a failure before the first await and forgiven on success: checked and counted in one step,
+    // so a burst of concurrent guesses cannot all pass the limit while their hashes are being verified.
+    this.limiter.recordFailure(client);
     const user = await this.users.findByUsername(username);
     const valid = await this.hasher.verify(user?.passwordHash, password);
     if (!user || !valid || !user.enabled) {
-      this.limiter.recordFailure(client);
       this.logger.warn({ msg: 'login failed', username, client });
       throw new UnauthorizedException(BAD_CREDENTIALS);
     }

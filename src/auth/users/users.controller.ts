@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -8,7 +8,7 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { IdParamPipe } from '../../common/http/id-param.pipe';
+import { IdParam } from '../../common/http/id-param.decorator';
 import { PaginationQuery } from '../../common/http/pagination.dto';
 import { Privilege, RequirePrivilege } from '../decorators';
 import { CreateUserDto } from './dto/create-user.dto';
@@ -33,7 +33,7 @@ export class UsersController {
   @Get(':id')
   @ApiOkResponse({ type: UserResponse })
   @ApiNotFoundResponse({ description: 'No such user' })
-  async get(@Param('id', new IdParamPipe()) id: number): Promise<UserResponse> {
+  async get(@IdParam('id') id: number): Promise<UserResponse> {
     return UserResponse.of(await this.users.get(id));
   }
 
@@ -48,7 +48,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponse })
   @ApiNotFoundResponse({ description: 'No such user' })
   @ApiConflictResponse({ description: 'Would leave no enabled superadmin' })
-  async update(@Param('id', new IdParamPipe()) id: number, @Body() body: UpdateUserDto): Promise<UserResponse> {
+  async update(@IdParam('id') id: number, @Body() body: UpdateUserDto): Promise<UserResponse> {
     return UserResponse.of(await this.users.update(id, body));
   }
 
@@ -57,7 +57,7 @@ export class UsersController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ description: 'No such user' })
   @ApiConflictResponse({ description: 'Would leave no enabled superadmin' })
-  async remove(@Param('id', new IdParamPipe()) id: number): Promise<void> {
+  async remove(@IdParam('id') id: number): Promise<void> {
     await this.users.remove(id);
   }
 }
