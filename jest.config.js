@@ -10,10 +10,17 @@ const common = {
 };
 
 module.exports = {
+  // Jest reads testTimeout only at the top level, not per project.
+  testTimeout: 60_000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60_000 },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    {
+      ...common,
+      displayName: 'zabbix',
+      testMatch: ['<rootDir>/test/zabbix/**/*.contract-spec.ts'],
+    },
   ],
 };

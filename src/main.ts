@@ -9,6 +9,13 @@ import type { AppConfig } from './config/app-config';
 import { ConfigError } from './config/config-error';
 import { loadConfig } from './config/config.loader';
 
+/**
+ * On SIGTERM/SIGINT Nest stops the HTTP server, runs the shutdown hooks (queues, Redis, database) and then, by
+ * default, re-raises the signal so the process dies of it (exit 143). A clean shutdown exits 0 instead, and
+ * process.exit lets pino flush the last log lines on its 'exit' hook.
+ */
+const SHUTDOWN = { useProcessExit: true };
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const rootLogger = createRootLogger({ dir: config.log.dir, level: config.log.level });
@@ -17,14 +24,14 @@ async function main(): Promise<void> {
 
   if (!servesHttp(config)) {
     const context = await NestFactory.createApplicationContext(module, { logger });
-    context.enableShutdownHooks();
+    context.enableShutdownHooks([], SHUTDOWN);
     logger.log({ msg: 'worker started', role: config.role }, 'Bootstrap');
     return;
   }
 
   const app = await NestFactory.create<NestExpressApplication>(module, { logger, bodyParser: false });
   await configureHttp(app, config, rootLogger);
-  app.enableShutdownHooks();
+  app.enableShutdownHooks([], SHUTDOWN);
   await app.listen(config.server.port, config.server.host);
   logger.log(
     {

@@ -1,3 +1,4 @@
+import type { TaskType } from '../queue/task-types';
 import type { LogLevel, Role } from './config.schema';
 
 /** Injection token of the validated, immutable configuration. */
@@ -26,7 +27,16 @@ export interface AppConfig {
   readonly jwt: { secret: string; ttlSeconds: number; secretSource: 'config' | 'generated' | 'data-dir' };
   readonly role: Role;
   readonly log: { dir: string; level: LogLevel };
-  readonly queue: { prefix: string; concurrency: number; maxRetries: number; backoffMs: number };
+  readonly queue: {
+    prefix: string;
+    concurrency: number;
+    concurrencyByType: Partial<Record<TaskType, number>>;
+    maxRetries: number;
+    backoffMs: number;
+    retentionSeconds: number;
+    retentionCount: number;
+    shutdownTimeoutMs: number;
+  };
   readonly admin: { username: string; password?: string };
   readonly auth: { loginMaxFailures: number; loginWindowSeconds: number };
 }

@@ -7,7 +7,7 @@ export interface ConfigKey {
   path: string;
   /** Environment variable that wins over the file. */
   env: string;
-  kind: 'string' | 'int' | 'bool';
+  kind: 'string' | 'int' | 'bool' | 'json';
   default?: string | number | boolean;
   /** Never echoed back in an error message. */
   secret?: boolean;
@@ -32,6 +32,10 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { path: 'queue.concurrency', env: 'WORKER_CONCURRENCY', kind: 'int', default: 4 },
   { path: 'queue.max_retries', env: 'TASK_MAX_RETRIES', kind: 'int', default: 3 },
   { path: 'queue.backoff_ms', env: 'TASK_BACKOFF_MS', kind: 'int', default: 1000 },
+  { path: 'queue.concurrency_by_type', env: 'WORKER_CONCURRENCY_BY_TYPE', kind: 'json' },
+  { path: 'queue.retention', env: 'TASK_RETENTION', kind: 'string', default: '24h' },
+  { path: 'queue.retention_count', env: 'TASK_RETENTION_COUNT', kind: 'int', default: 10000 },
+  { path: 'queue.shutdown_timeout_ms', env: 'WORKER_SHUTDOWN_TIMEOUT_MS', kind: 'int', default: 25000 },
   { path: 'admin.username', env: 'NAGARE_ADMIN_USERNAME', kind: 'string', default: 'admin' },
   { path: 'admin.password', env: 'NAGARE_ADMIN_PASSWORD', kind: 'string', secret: true },
   { path: 'auth.login_max_failures', env: 'LOGIN_MAX_FAILURES', kind: 'int', default: 5 },

@@ -34,6 +34,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const errors = validateSync(schema, { forbidUnknownValues: true });
   problems.push(...errors.flatMap((error) => describe(error, '')));
 
+  if (ttlSecondsOf(schema.jwt?.ttl) < 1) {
+    problems.push('jwt.ttl (JWT_TTL): ttl must be at least one second, e.g. 15m or 24h');
+  }
+
   const production = env.NODE_ENV === 'production';
   if (production && !schema.jwt?.secret) {
     problems.push(
@@ -50,17 +54,18 @@ function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConf
   try {
     redis = parseRedisConnection(schema.redis.addr, schema.redis.url, schema.redis.password);
   } catch (error) {
-    problems.push(`redis.url (REDIS_URL): ${(error as Error).message}`);
+    const key = schema.redis.url ? 'redis.url (REDIS_URL)' : 'redis.addr (REDIS_ADDR)';
+    problems.push(`${key}: ${(error as Error).message}`);
   }
   const dataDir = resolve(cwd, schema.data.dir);
   let jwt: AppConfig['jwt'] | undefined;
   if (schema.jwt.secret) {
-    jwt = { secret: schema.jwt.secret, ttlSeconds: parseDurationSeconds(schema.jwt.ttl), secretSource: 'config' };
+    jwt = { secret: schema.jwt.secret, ttlSeconds: ttlSecondsOf(schema.jwt.ttl), secretSource: 'config' };
   } else {
     try {
       const { secret, created } = loadOrCreateJwtSecret(dataDir);
       const secretSource = created ? 'generated' : 'data-dir';
-      jwt = { secret, ttlSeconds: parseDurationSeconds(schema.jwt.ttl), secretSource };
+      jwt = { secret, ttlSeconds: ttlSecondsOf(schema.jwt.ttl), secretSource };
     } catch (error) {
       problems.push(
         `jwt.secret (JWT_SECRET) is not set and none could be kept in data.dir: ${(error as Error).message}`,
@@ -69,7 +74,7 @@ function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConf
   }
   if (problems.length > 0 || !redis || !jwt) throw new ConfigError(problems);
 
-  return Object.freeze({
+  return deepFreeze({
     production,
     server: {
       port: schema.server.port,
@@ -86,8 +91,12 @@ function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConf
     queue: {
       prefix: schema.queue.prefix,
       concurrency: schema.queue.concurrency,
+      concurrencyByType: schema.queue.concurrency_by_type ?? {},
       maxRetries: schema.queue.max_retries,
       backoffMs: schema.queue.backoff_ms,
+      retentionSeconds: parseDurationSeconds(schema.queue.retention),
+      retentionCount: schema.queue.retention_count,
+      shutdownTimeoutMs: schema.queue.shutdown_timeout_ms,
     },
     admin: { username: schema.admin.username, password: schema.admin.password },
     auth: {
@@ -95,6 +104,23 @@ function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConf
       loginWindowSeconds: schema.auth.login_window_seconds,
     },
   });
+}
+
+/** The ttl in seconds, or NaN when it is no duration (the validator names that). */
+function ttlSecondsOf(ttl: unknown): number {
+  try {
+    return parseDurationSeconds(ttl as string);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Freezes every section too, so no part of the process can change what the others read. */
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child !== null && typeof child === 'object' && !Object.isFrozen(child)) deepFreeze(child);
+  }
+  return Object.freeze(value);
 }
 
 function parseDatabaseUrl(url: string, cwd: string): DatabaseConnection {
@@ -106,23 +132,44 @@ function parseDatabaseUrl(url: string, cwd: string): DatabaseConnection {
 }
 
 function readConfigFile(env: Env, cwd: string, problems: string[]): Json {
-  const explicit = env.NAGARE_CONFIG;
+  const explicit = env.NAGARE_CONFIG || undefined;
   const path = resolve(cwd, explicit ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
     if (explicit) problems.push(`NAGARE_CONFIG points to ${path}, which does not exist`);
     return {};
   }
+  let text: string;
   try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      problems.push(`${path} must hold a JSON object`);
-      return {};
-    }
-    return parsed as Json;
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    problems.push(`${path} is not valid JSON: ${(error as Error).message}`);
+    problems.push(`${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`);
     return {};
   }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    problems.push(`${path} is not valid JSON${whereJsonFailed(text, error as Error)}`);
+    return {};
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push(`${path} must hold a JSON object`);
+    return {};
+  }
+  return parsed as Json;
+}
+
+/**
+ * Where the parse failed, as line and column. V8's own message quotes the text around the fault, which may
+ * be a secret from the file, so it is never passed on.
+ */
+function whereJsonFailed(text: string, error: Error): string {
+  const position = /at position (\d+)/.exec(error.message);
+  if (!position) return '';
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${column}`;
 }
 
 function pickValue(key: ConfigKey, env: Env, file: Json): unknown {
@@ -136,6 +183,13 @@ function pickValue(key: ConfigKey, env: Env, file: Json): unknown {
 /** Environment values are strings; turn the ones that look right into their kind and leave the rest for the validator to name. */
 function coerce(text: string, kind: ConfigKey['kind']): unknown {
   if (kind === 'int') return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
+  if (kind === 'json') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
   if (kind === 'bool') {
     const lowered = text.trim().toLowerCase();
     if (['true', '1', 'yes'].includes(lowered)) return true;

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -12,7 +13,10 @@ import {
   Min,
   MinLength,
   ValidateNested,
+  IsObject,
+  registerDecorator,
 } from 'class-validator';
+import { TASK_TYPES } from '../queue/task-types';
 
 /**
  * The shape nagare_config.json and the environment must have once merged. Property names are the
@@ -26,6 +30,28 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 const DURATION = /^\d+(ms|s|m|h|d)?$/;
 const SIZE = /^\d+(b|kb|mb)$/i;
+
+/** `{"pull_hosts": 2, ...}`: each key a task type, each value a concurrency from 1 to 200. */
+function IsPerTypeConcurrency() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isPerTypeConcurrency',
+      target: target.constructor,
+      propertyName,
+      options: {
+        message: `concurrency_by_type must map task types (${TASK_TYPES.join(', ')}) to whole numbers from 1 to 200`,
+      },
+      validator: {
+        validate: (value: unknown) =>
+          value !== null &&
+          typeof value === 'object' &&
+          Object.entries(value).every(
+            ([type, n]) =>
+              (TASK_TYPES as readonly string[]).includes(type) && Number.isInteger(n) && n >= 1 && n <= 200,
+          ),
+      },
+    });
+}
 
 export class ServerSection {
   @IsInt() @Min(1) @Max(65535) port!: number;
@@ -72,6 +98,13 @@ export class QueueSection {
   @IsInt() @Min(1) @Max(200) concurrency!: number;
   @IsInt() @Min(0) @Max(25) max_retries!: number;
   @IsInt() @Min(0) @Max(3_600_000) backoff_ms!: number;
+  @IsOptional()
+  @IsObject()
+  @IsPerTypeConcurrency()
+  concurrency_by_type?: Record<string, number>;
+  @Matches(DURATION, { message: 'retention must be a duration such as 3600, 30m, 24h or 7d' }) retention!: string;
+  @IsInt() @Min(1) @Max(10_000_000) retention_count!: number;
+  @IsInt() @Min(0) @Max(600_000) shutdown_timeout_ms!: number;
 }
 
 export class AdminSection {

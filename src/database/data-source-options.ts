@@ -16,7 +16,14 @@ export function dataSourceOptions(database: DatabaseConnection): DataSourceOptio
     return { ...common, type: 'better-sqlite3', database: database.path, enableWAL: true, timeout: 5000 };
   }
   useUtcTimestamps();
-  return { ...common, type: 'postgres', url: database.url, extra: { max: 10, connectionTimeoutMillis: 5000 } };
+  return {
+    ...common,
+    type: 'postgres',
+    url: database.url,
+    // Every session in UTC: now() and CURRENT_TIMESTAMP fill `timestamp` columns in the session's zone, which
+    // the parser below reads as UTC; a server or database configured in another zone would shift them.
+    extra: { max: 10, connectionTimeoutMillis: 5000, options: '-c TimeZone=UTC' },
+  };
 }
 
 /** Timestamps are stored as UTC whatever the process time zone, so SQLite and PostgreSQL read back the same instant. */
