@@ -70,12 +70,19 @@ export type TokenListener = (monitorId: number, token: string | null) => void | 
 
 export interface MonitorProvider {
   readonly type: MonitorType;
+  /** Who is told when a monitor's session token changes (null: the session ended and none could be had). */
+  setTokenListener(listener: TokenListener | undefined): void;
   /** Logs in (or reuses the session) and returns the server's version. */
   check(target: MonitorTarget): Promise<{ version: string }>;
   /** All hosts, or only those with the given external ids. */
   listHosts(target: MonitorTarget, externalIds?: string[]): Promise<RemoteHost[]>;
   /** Items of many hosts, fetched in batches of hosts per call rather than one call per host. */
   listItems(target: MonitorTarget, externalHostIds: string[]): Promise<RemoteItem[]>;
+  /**
+   * The same items, handed over one batch (one call) at a time, so a caller can store each batch before the
+   * next is fetched and a big monitor syncs in bounded memory.
+   */
+  listItemBatches(target: MonitorTarget, externalHostIds: string[]): AsyncIterable<RemoteItem[]>;
   /** Items by their own external ids. */
   getItems(target: MonitorTarget, externalItemIds: string[]): Promise<RemoteItem[]>;
   createHost(target: MonitorTarget, draft: HostDraft): Promise<string>;

@@ -1,0 +1,152 @@
+import { FakeZabbix, type RawHandler } from '../../../../test/support/zabbix';
+import { freePort } from '../../../../test/support/redis-server';
+import { MonitorApiError, MonitorUnreachableError } from '../provider-errors';
+import { ZabbixRpcClient, ZabbixRpcError, zabbixEndpoint } from './zabbix-rpc-client';
+
+describe('zabbixEndpoint', () => {
+  it.each([
+    ['http://zbx.example', 'http://zbx.example/api_jsonrpc.php'],
+    ['http://zbx.example/', 'http://zbx.example/api_jsonrpc.php'],
+    ['https://zbx.example/zabbix', 'https://zbx.example/zabbix/api_jsonrpc.php'],
+    ['https://zbx.example/zabbix//', 'https://zbx.example/zabbix/api_jsonrpc.php'],
+    ['https://zbx.example/zabbix/api_jsonrpc.php', 'https://zbx.example/zabbix/api_jsonrpc.php'],
+    ['http://127.0.0.1:18080/api_jsonrpc.php/', 'http://127.0.0.1:18080/api_jsonrpc.php'],
+  ])('turns %s into %s', (url, endpoint) => {
+    expect(zabbixEndpoint(url)).toBe(endpoint);
+  });
+
+  it('rejects a URL that is not http(s) as unreachable', () => {
+    expect(() => zabbixEndpoint('ftp://zbx.example')).toThrow(MonitorUnreachableError);
+    expect(() => zabbixEndpoint('not a url')).toThrow('Monitor unreachable: the monitor URL is not a valid URL');
+  });
+});
+
+describe(ZabbixRpcClient.name, () => {
+  const client = new ZabbixRpcClient();
+  let fake: FakeZabbix;
+
+  beforeEach(async () => {
+    fake = await FakeZabbix.start();
+  });
+  afterEach(() => fake.close());
+
+  const call = (overrides: { timeoutMs?: number; method?: string; endpoint?: string } = {}) =>
+    client.call({
+      endpoint: overrides.endpoint ?? `${fake.url}/api_jsonrpc.php`,
+      method: overrides.method ?? 'apiinfo.version',
+      params: {},
+      timeoutMs: overrides.timeoutMs ?? 2_000,
+    });
+
+  /** Answers every request with the given status, headers and body. */
+  const answer =
+    (status: number, body: string, headers: Record<string, string> = {}): RawHandler =>
+    (_request, response) =>
+      response.writeHead(status, headers).end(body);
+
+  it('posts a JSON-RPC 2.0 request with Content-Type application/json-rpc and returns the result', async () => {
+    await expect(call()).resolves.toBe('6.0.14');
+    const [request] = fake.requests;
+    expect(request.headers['content-type']).toBe('application/json-rpc');
+    expect(JSON.parse(request.raw)).toEqual({ jsonrpc: '2.0', method: 'apiinfo.version', params: {}, id: 1 });
+  });
+
+  it('puts the token in the body or in a Bearer header as asked', async () => {
+    const endpoint = `${fake.url}/api_jsonrpc.php`;
+    const base = { endpoint, method: 'host.get', params: {}, timeoutMs: 2_000, token: 'abc123' };
+    await client.call({ ...base, tokenInHeader: false }).catch(() => undefined);
+    await client.call({ ...base, tokenInHeader: true }).catch(() => undefined);
+    const [inBody, inHeader] = fake.calls('host.get');
+    expect(inBody.auth).toBe('abc123');
+    expect(inBody.headers.authorization).toBeUndefined();
+    expect(inHeader.auth).toBeUndefined();
+    expect(inHeader.bearer).toBe('abc123');
+  });
+
+  it('turns a JSON-RPC error object into a ZabbixRpcError with the code, message and data', async () => {
+    const error = await call({ method: 'host.get' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ZabbixRpcError);
+    expect(error).toBeInstanceOf(MonitorApiError);
+    expect(error).toMatchObject({
+      code: -32602,
+      rpcMessage: 'Invalid params.',
+      rpcData: 'Not authorized.',
+      message: 'Monitor API error in host.get: Invalid params. Not authorized.',
+    });
+  });
+
+  it('fails as unreachable when nothing listens on the port', async () => {
+    const port = await freePort();
+    const error = await call({ endpoint: `http://127.0.0.1:${port}/api_jsonrpc.php` }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MonitorUnreachableError);
+    expect((error as Error).message).toMatch(/^Monitor unreachable: .*ECONNREFUSED.*\(apiinfo\.version\)$/);
+  });
+
+  it('gives up within the timeout when the server never answers', async () => {
+    fake.raw(() => undefined);
+    const started = Date.now();
+    const error = await call({ timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(error).toBeInstanceOf(MonitorUnreachableError);
+    expect((error as Error).message).toBe('Monitor unreachable: no reply to apiinfo.version within 300 ms');
+  });
+
+  it('gives up within the timeout when the reply stalls after its headers', async () => {
+    fake.raw((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.write('{"jsonrpc":"2.0",');
+    });
+    const started = Date.now();
+    const error = await call({ timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect((error as Error).message).toBe('Monitor unreachable: no reply to apiinfo.version within 300 ms');
+  });
+
+  it('treats HTTP 500 as unreachable and names the status', async () => {
+    fake.raw(answer(500, '{"jsonrpc":"2.0","result":"6.0.14","id":1}', { 'Content-Type': 'application/json' }));
+    await expect(call()).rejects.toThrow(
+      new MonitorUnreachableError('Monitor unreachable: HTTP 500 Internal Server Error from apiinfo.version'),
+    );
+  });
+
+  it('treats a reply that is not JSON as unreachable, quoting its start', async () => {
+    fake.raw(answer(200, '<html><body>502 Bad Gateway</body></html>', { 'Content-Type': 'text/html' }));
+    const error = await call().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MonitorUnreachableError);
+    expect((error as Error).message).toBe(
+      'Monitor unreachable: the reply to apiinfo.version is not JSON (text/html, 41 bytes: "<html><body>502 Bad Gateway</body></html>")',
+    );
+  });
+
+  it('does not follow a redirect and says where it pointed', async () => {
+    const paths: string[] = [];
+    fake.raw((request, response) => {
+      paths.push(request.url ?? '');
+      if (request.url === '/api_jsonrpc.php') {
+        response.writeHead(302, { Location: '/zabbix/api_jsonrpc.php?sid=1' }).end();
+      } else {
+        response
+          .writeHead(200, { 'Content-Type': 'application/json' })
+          .end('{"jsonrpc":"2.0","result":"6.0.14","id":1}');
+      }
+    });
+    const error = await call().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MonitorUnreachableError);
+    expect((error as Error).message).toBe(
+      `Monitor unreachable: HTTP 302 redirect to ${fake.url}/zabbix/api_jsonrpc.php (not followed; point the monitor URL at the API itself)`,
+    );
+    expect(paths).toEqual(['/api_jsonrpc.php']);
+  });
+
+  it.each([
+    ['a JSON array', '[1,2]', 'not a JSON-RPC object'],
+    ['an object with neither result nor error', '{"jsonrpc":"2.0","id":1}', 'neither result nor error'],
+    ['the answer to another request', '{"jsonrpc":"2.0","result":"6.0.14","id":99}', 'it answers request 99'],
+  ])('rejects %s as a malformed reply (MonitorApiError)', async (_what, body, detail) => {
+    fake.raw(answer(200, body, { 'Content-Type': 'application/json' }));
+    const error = await call().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MonitorApiError);
+    expect(error).not.toBeInstanceOf(ZabbixRpcError);
+    expect((error as Error).message).toBe(`Monitor sent a malformed reply to apiinfo.version: ${detail}`);
+  });
+});

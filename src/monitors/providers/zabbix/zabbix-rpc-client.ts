@@ -1,0 +1,172 @@
+import { MonitorApiError, MonitorUnreachableError } from '../provider-errors';
+
+const API_PATH = 'api_jsonrpc.php';
+/** How much of a non-JSON reply goes into the reason: enough to recognise a proxy's error page. */
+const SNIPPET_LENGTH = 120;
+
+/**
+ * The JSON-RPC endpoint of a monitor URL given as the server's base (`http://zbx/zabbix`, with or without a
+ * trailing slash) or as the endpoint itself (`.../api_jsonrpc.php`).
+ */
+export function zabbixEndpoint(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    throw new MonitorUnreachableError('Monitor unreachable: the monitor URL is not a valid URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new MonitorUnreachableError(
+      `Monitor unreachable: unsupported URL scheme ${parsed.protocol} (use http or https)`,
+    );
+  }
+  const path = parsed.pathname.replace(/\/+$/, '');
+  parsed.pathname = path.endsWith(`/${API_PATH}`) ? path : `${path}/${API_PATH}`;
+  parsed.search = '';
+  parsed.hash = '';
+  return parsed.toString();
+}
+
+/** An error object of a JSON-RPC reply, as Zabbix words it: `message` is generic, `data` says what went wrong. */
+export class ZabbixRpcError extends MonitorApiError {
+  constructor(
+    readonly method: string,
+    readonly rpcMessage: string,
+    readonly rpcData: string,
+    code: number | undefined,
+  ) {
+    super(`Monitor API error in ${method}: ${[rpcMessage, rpcData].filter(Boolean).join(' ')}`, code);
+  }
+
+  /** Message and data together, for matching on Zabbix's wording. */
+  get text(): string {
+    return `${this.rpcMessage} ${this.rpcData}`;
+  }
+}
+
+export interface RpcRequest {
+  endpoint: string;
+  method: string;
+  params: unknown;
+  /** The session token; travels in the body's `auth` or in `Authorization: Bearer` as `tokenInHeader` says. */
+  token?: string;
+  tokenInHeader?: boolean;
+  timeoutMs: number;
+}
+
+/**
+ * One JSON-RPC call over the platform's fetch. Transport failures (refused, timed out, a non-200 status, a
+ * redirect, a reply that is not JSON) become MonitorUnreachableError; a JSON-RPC error object becomes
+ * ZabbixRpcError; a reply that is JSON but no JSON-RPC answer becomes MonitorApiError. Messages name the
+ * method and the reason, never the request (which may hold a password or a token).
+ */
+export class ZabbixRpcClient {
+  private nextId = 1;
+
+  async call(request: RpcRequest): Promise<unknown> {
+    const { endpoint, method, params, token, tokenInHeader, timeoutMs } = request;
+    const id = this.nextId++;
+    const body: Record<string, unknown> = { jsonrpc: '2.0', method, params, id };
+    const headers: Record<string, string> = { 'Content-Type': 'application/json-rpc', Accept: 'application/json' };
+    if (token !== undefined) {
+      if (tokenInHeader) headers.Authorization = `Bearer ${token}`;
+      else body.auth = token;
+    }
+
+    const signal = AbortSignal.timeout(timeoutMs);
+    let text: string;
+    let response: Response;
+    try {
+      response = await fetch(endpoint, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        redirect: 'manual',
+        signal,
+      });
+      // The same signal bounds reading the body: a server that sends headers and then stalls times out too.
+      text = await response.text();
+    } catch (error) {
+      throw new MonitorUnreachableError(`Monitor unreachable: ${transportReason(error, method, timeoutMs)}`);
+    }
+
+    if (response.status >= 300 && response.status < 400) {
+      const location = response.headers.get('location');
+      throw new MonitorUnreachableError(
+        `Monitor unreachable: HTTP ${response.status} redirect${location ? ` to ${safeLocation(location, endpoint)}` : ''} ` +
+          `(not followed; point the monitor URL at the API itself)`,
+      );
+    }
+    if (response.status !== 200) {
+      throw new MonitorUnreachableError(
+        `Monitor unreachable: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from ${method}`,
+      );
+    }
+
+    let reply: unknown;
+    try {
+      reply = JSON.parse(text);
+    } catch {
+      const type = response.headers.get('content-type') ?? 'no content type';
+      throw new MonitorUnreachableError(
+        `Monitor unreachable: the reply to ${method} is not JSON (${type}, ${text.length} bytes${snippet(text)})`,
+      );
+    }
+    return unwrap(reply, method, id);
+  }
+}
+
+function unwrap(reply: unknown, method: string, id: number): unknown {
+  if (reply === null || typeof reply !== 'object' || Array.isArray(reply)) {
+    throw new MonitorApiError(`Monitor sent a malformed reply to ${method}: not a JSON-RPC object`);
+  }
+  const envelope = reply as { error?: unknown; result?: unknown; id?: unknown };
+  if (envelope.error !== undefined && envelope.error !== null) {
+    const error = envelope.error as { code?: unknown; message?: unknown; data?: unknown };
+    if (typeof error !== 'object') {
+      throw new MonitorApiError(`Monitor sent a malformed reply to ${method}: the error is not an object`);
+    }
+    throw new ZabbixRpcError(
+      method,
+      typeof error.message === 'string' ? error.message : '',
+      typeof error.data === 'string' ? error.data : error.data === undefined ? '' : JSON.stringify(error.data),
+      typeof error.code === 'number' ? error.code : undefined,
+    );
+  }
+  if (!('result' in envelope)) {
+    throw new MonitorApiError(`Monitor sent a malformed reply to ${method}: neither result nor error`);
+  }
+  if (envelope.id !== undefined && envelope.id !== id && envelope.id !== String(id)) {
+    throw new MonitorApiError(`Monitor sent a malformed reply to ${method}: it answers request ${String(envelope.id)}`);
+  }
+  return envelope.result;
+}
+
+function transportReason(error: unknown, method: string, timeoutMs: number): string {
+  // Duck-typed: fetch's errors may come from another realm (as under Jest), where instanceof Error fails.
+  const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: unknown };
+  if (name === 'TimeoutError' || name === 'AbortError') return `no reply to ${method} within ${timeoutMs} ms`;
+  const { code, message: causeMessage } = (cause ?? {}) as { code?: unknown; message?: unknown };
+  const detail =
+    (typeof causeMessage === 'string' && causeMessage) ||
+    (typeof code === 'string' && code) ||
+    (typeof message === 'string' && message) ||
+    String(error);
+  return `${detail} (${method})`;
+}
+
+/** The redirect target without query or credentials, which are none of the reason's business. */
+function safeLocation(location: string, base: string): string {
+  try {
+    const url = new URL(location, base);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return 'an invalid location';
+  }
+}
+
+function snippet(text: string): string {
+  const squashed = text.replace(/\s+/g, ' ').trim();
+  if (!squashed) return '';
+  return `: "${squashed.length > SNIPPET_LENGTH ? `${squashed.slice(0, SNIPPET_LENGTH)}...` : squashed}"`;
+}
