@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MonitorsModule } from './monitors/monitors.module';
 import { QueueModule } from './queue/queue.module';
 
 /**
@@ -15,6 +16,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     const imports: NonNullable<ModuleMetadata['imports']> = [ConfigModule.forRoot(config), DatabaseModule, QueueModule];
     if (servesHttp(config)) imports.push(AuthModule, HealthModule);
+    imports.push(MonitorsModule);
     return { module: AppModule, imports };
   }
 }

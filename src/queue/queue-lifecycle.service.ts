@@ -3,7 +3,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bull';
 import { RedisConnections } from './redis-connections';
-import { TASK_TYPES } from './task-types';
+import { DEAD_LETTER_QUEUE, TASK_TYPES } from './task-types';
 
 const ERROR_LOG_INTERVAL_MS = 10_000;
 
@@ -23,12 +23,19 @@ export class QueueLifecycle implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.queues = TASK_TYPES.map((type) => this.moduleRef.get<Queue>(getQueueToken(type), { strict: false }));
-    for (const queue of this.queues) queue.on('error', (error: Error) => this.logRedisError(error));
+    const names = [...TASK_TYPES, DEAD_LETTER_QUEUE];
+    this.queues = names.map((name) => this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
+    for (const queue of this.queues) {
+      queue.on('error', (error: Error) => this.logRedisError(error));
+      // @nestjs/bull closes each queue waiting for its active jobs; TaskRuntime has already drained or requeued
+      // them within the shutdown timeout, so closing must not wait again (a hung job would hang the exit).
+      (queue as Queue & { onApplicationShutdown?: () => Promise<void> }).onApplicationShutdown = () =>
+        queue.close(true);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.queues.map((queue) => queue.close().catch(() => undefined)));
+    await Promise.all(this.queues.map((queue) => queue.close(true).catch(() => undefined)));
     await this.connections.closeAll();
   }
 

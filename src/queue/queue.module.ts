@@ -1,14 +1,22 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DeadLetters } from './dead-letters.service';
+import { QueueController } from './queue.controller';
 import { QueueLifecycle } from './queue-lifecycle.service';
+import { QueueStatsService } from './queue-stats.service';
 import { RedisConnections } from './redis-connections';
 import { RedisConnectionsModule } from './redis-connections.module';
-import { TASK_TYPES } from './task-types';
+import { TaskProducer } from './task-producer.service';
+import { TaskQueues } from './task-queues';
+import { TaskRuntime } from './task-runtime.service';
+import { TaskStatusService } from './task-status.service';
+import { DEAD_LETTER_QUEUE, TASK_TYPES } from './task-types';
 
 /**
- * The one shared Bull registration: a queue per task type under `queue.prefix`, injected by the feature
- * modules that enqueue tasks or host their processors.
+ * The one shared Bull registration: a queue per task type and the dead-letter queue under `queue.prefix`, the
+ * producer that is their only writer, and the runtime the feature modules' processors run in. Depends on no
+ * feature module: features bring their own @Processor classes.
  */
 @Module({
   imports: [
@@ -21,9 +29,10 @@ import { TASK_TYPES } from './task-types';
         createClient: connections.create,
       }),
     }),
-    BullModule.registerQueue(...TASK_TYPES.map((name) => ({ name }))),
+    BullModule.registerQueue(...[...TASK_TYPES, DEAD_LETTER_QUEUE].map((name) => ({ name }))),
   ],
-  providers: [QueueLifecycle],
-  exports: [BullModule, RedisConnectionsModule],
+  controllers: [QueueController],
+  providers: [QueueLifecycle, TaskQueues, TaskProducer, DeadLetters, TaskRuntime, TaskStatusService, QueueStatsService],
+  exports: [BullModule, RedisConnectionsModule, TaskProducer, TaskRuntime],
 })
 export class QueueModule {}

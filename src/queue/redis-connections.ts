@@ -36,9 +36,9 @@ export class RedisConnections {
 
   /** Bull's createClient hook. */
   readonly create = (type: BullClientType): Redis => {
-    if (type === 'client') return (this.shared ??= this.open('client', {}));
+    if (type === 'client') return (this.shared ??= this.openShared('client', {}));
     const blockingSafe = { maxRetriesPerRequest: null, enableReadyCheck: false };
-    if (type === 'subscriber') return (this.subscriber ??= this.open('subscriber', blockingSafe));
+    if (type === 'subscriber') return (this.subscriber ??= this.openShared('subscriber', blockingSafe));
     return this.open('bclient', blockingSafe);
   };
 
@@ -51,15 +51,24 @@ export class RedisConnections {
     await Promise.all(
       this.all.map(async (connection) => {
         if (connection.status === 'end') return;
+        let timer: NodeJS.Timeout | undefined;
         try {
-          await Promise.race([connection.quit(), new Promise((resolve) => setTimeout(resolve, 500))]);
+          await Promise.race([connection.quit(), new Promise((resolve) => (timer = setTimeout(resolve, 500)))]);
         } catch {
           // quit fails on a connection that is already down; disconnect below ends it either way
+        } finally {
+          // A pending timer would hold the event loop open after shutdown.
+          clearTimeout(timer);
         }
         connection.disconnect();
       }),
     );
     this.all.length = 0;
+  }
+
+  /** Every queue adds its own listeners to a shared connection; past ten queues Node would warn of a leak. */
+  private openShared(role: string, extra: RedisOptions): Redis {
+    return this.open(role, extra).setMaxListeners(0);
   }
 
   private open(role: string, extra: RedisOptions): Redis {

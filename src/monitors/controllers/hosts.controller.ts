@@ -1,0 +1,90 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Privilege, RequirePrivilege } from '../../auth/decorators';
+import { IdParam } from '../../common/http/id-param.decorator';
+import { PaginationQuery } from '../../common/http/pagination.dto';
+import { CreateHostDto, HostPageResponse, HostQuery, HostResponse, UpdateHostDto } from '../dto/host.dto';
+import { GroupResponse } from '../dto/item.dto';
+import { HostsService } from '../services/hosts.service';
+import { MonitorsService } from '../services/monitors.service';
+
+@ApiTags('hosts')
+@ApiBadRequestResponse({ description: 'Invalid id, query or body; the message names the field' })
+@Controller()
+export class HostsController {
+  constructor(
+    private readonly hosts: HostsService,
+    private readonly monitors: MonitorsService,
+  ) {}
+
+  @Get('hosts')
+  @RequirePrivilege(Privilege.Read)
+  @ApiOkResponse({ type: HostPageResponse })
+  async list(@Query() query: HostQuery): Promise<HostPageResponse> {
+    const page = await this.hosts.list(query);
+    return { ...page, items: page.items.map(HostResponse.of) };
+  }
+
+  @Get('monitors/:id/hosts')
+  @RequirePrivilege(Privilege.Read)
+  @ApiOkResponse({ type: HostPageResponse })
+  @ApiNotFoundResponse({ description: 'No such monitor' })
+  async listOfMonitor(@IdParam('id') monitorId: number, @Query() query: PaginationQuery): Promise<HostPageResponse> {
+    await this.monitors.get(monitorId);
+    const page = await this.hosts.list({ ...query, monitor_id: monitorId });
+    return { ...page, items: page.items.map(HostResponse.of) };
+  }
+
+  @Get('hosts/:id')
+  @RequirePrivilege(Privilege.Read)
+  @ApiOkResponse({ type: HostResponse })
+  @ApiNotFoundResponse({ description: 'No such host' })
+  async get(@IdParam('id') id: number): Promise<HostResponse> {
+    return HostResponse.of(await this.hosts.get(id));
+  }
+
+  @Post('hosts')
+  @RequirePrivilege(Privilege.Write)
+  @ApiCreatedResponse({ type: HostResponse, description: 'A local host, to push to a monitor later' })
+  @ApiNotFoundResponse({ description: 'The monitor_id or group_id does not exist' })
+  async create(@Body() body: CreateHostDto): Promise<HostResponse> {
+    return HostResponse.of(await this.hosts.create(body));
+  }
+
+  @Patch('hosts/:id')
+  @RequirePrivilege(Privilege.Write)
+  @ApiOkResponse({ type: HostResponse })
+  @ApiNotFoundResponse({ description: 'No such host, monitor or group' })
+  async update(@IdParam('id') id: number, @Body() body: UpdateHostDto): Promise<HostResponse> {
+    return HostResponse.of(await this.hosts.update(id, body));
+  }
+
+  @Delete('hosts/:id')
+  @HttpCode(204)
+  @RequirePrivilege(Privilege.Write)
+  @ApiNoContentResponse({ description: 'Deleted locally, with its items; the monitor is not touched' })
+  @ApiNotFoundResponse({ description: 'No such host' })
+  async remove(@IdParam('id') id: number): Promise<void> {
+    await this.hosts.remove(id);
+  }
+
+  @Get('groups')
+  @RequirePrivilege(Privilege.Read)
+  @ApiOkResponse({ type: [GroupResponse] })
+  async groups(): Promise<GroupResponse[]> {
+    const groups = await this.hosts.listGroups();
+    return groups.map((group) => ({
+      id: group.id,
+      name: group.name,
+      monitor_id: group.monitorId,
+      external_id: group.externalId,
+    }));
+  }
+}

@@ -1,0 +1,108 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { PaginationQuery } from '../../common/http/pagination.dto';
+import { type Item, VALUE_TYPES } from '../entities/item.entity';
+import { SyncStatus } from '../entities/sync-status';
+
+export class CreateItemDto {
+  @ApiProperty({ example: 'CPU load' }) @IsString() @MinLength(1) @MaxLength(255) name!: string;
+
+  @ApiProperty({ example: 'system.cpu.load[all,avg1]' }) @IsString() @MinLength(1) @MaxLength(2048) key!: string;
+
+  @ApiPropertyOptional({
+    enum: VALUE_TYPES,
+    default: 0,
+    description: '0 float, 1 character, 2 log, 3 unsigned, 4 text',
+  })
+  @IsOptional()
+  @IsIn(VALUE_TYPES, { message: 'value_type must be 0, 1, 2, 3 or 4' })
+  value_type?: number;
+
+  @ApiPropertyOptional({ example: '%' }) @IsOptional() @IsString() @MaxLength(255) units?: string;
+
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4096) description?: string;
+
+  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() enabled?: boolean;
+}
+
+export class UpdateItemDto extends PartialType(CreateItemDto) {}
+
+export class ItemQuery extends PaginationQuery {
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) host_id?: number;
+
+  @ApiPropertyOptional({ enum: [0, 1, 2, 3] })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3)
+  status?: SyncStatus;
+
+  @ApiPropertyOptional({ description: 'Substring of the name or key' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  q?: string;
+}
+
+export class ItemResponse {
+  @ApiProperty() id!: number;
+  @ApiProperty() host_id!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty() key!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'The item id on the monitor' }) external_id!: string | null;
+  @ApiProperty() value_type!: number;
+  @ApiProperty({ nullable: true, type: String }) last_value!: string | null;
+  @ApiProperty() units!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty() enabled!: boolean;
+  @ApiProperty({ enum: [0, 1, 2, 3] }) status!: SyncStatus;
+  @ApiProperty() status_description!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_sync_at!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) created_at!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) updated_at!: string;
+
+  static of(item: Item): ItemResponse {
+    return {
+      id: item.id,
+      host_id: item.hostId,
+      name: item.name,
+      key: item.key,
+      external_id: item.externalId,
+      value_type: item.valueType,
+      last_value: item.lastValue,
+      units: item.units,
+      description: item.description,
+      enabled: item.enabled,
+      status: item.status,
+      status_description: item.statusDescription,
+      last_sync_at: item.lastSyncAt?.toISOString() ?? null,
+      created_at: item.createdAt.toISOString(),
+      updated_at: item.updatedAt.toISOString(),
+    };
+  }
+}
+
+export class ItemPageResponse {
+  @ApiProperty({ type: [ItemResponse] }) items!: ItemResponse[];
+  @ApiProperty() total!: number;
+  @ApiProperty() limit!: number;
+  @ApiProperty() offset!: number;
+}
+
+export class GroupResponse {
+  @ApiProperty() id!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: Number }) monitor_id!: number | null;
+  @ApiProperty({ nullable: true, type: String }) external_id!: string | null;
+}
+
+export class SyncResultResponse {
+  @ApiProperty() added!: number;
+  @ApiProperty() updated!: number;
+  @ApiProperty() failed!: number;
+  @ApiProperty() total!: number;
+  @ApiPropertyOptional({ description: 'For a pull of hosts: the counts of their items' })
+  items?: { added: number; updated: number; failed: number; total: number };
+}

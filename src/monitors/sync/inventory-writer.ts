@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, In, IsNull, Not } from 'typeorm';
+import { HostGroup } from '../entities/host-group.entity';
+import { Host } from '../entities/host.entity';
+import { Item } from '../entities/item.entity';
+import { SyncStatus } from '../entities/sync-status';
+import type { RemoteGroup, RemoteHost, RemoteItem } from '../providers/monitor-provider';
+import { chunks } from './chunks';
+import { emptyCounts, type SyncCounts } from './sync-result';
+
+/** Rows per INSERT … ON CONFLICT: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const WRITE_BATCH = 500;
+
+export const HOST_VANISHED = 'host not found on monitor';
+export const ITEM_VANISHED = 'item not found on monitor';
+
+/**
+ * Writes what a monitor reported into the inventory: upserts keyed by (monitor, external hostid) and
+ * (host, external itemid), in batched transactions. Running the same pull twice adds nothing the second time;
+ * what vanished from the monitor is kept with status 2 and a reason, never deleted.
+ */
+@Injectable()
+export class InventoryWriter {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Creates the monitor's groups that are new, renames those that changed; returns external id → local id. */
+  async upsertGroups(monitorId: number, remote: RemoteGroup[]): Promise<Map<string, number>> {
+    const distinct = [...new Map(remote.map((group) => [group.externalId, group])).values()];
+    return this.dataSource.transaction(async (manager) => {
+      for (const batch of chunks(distinct, WRITE_BATCH)) {
+        await manager
+          .createQueryBuilder()
+          .insert()
+          .into(HostGroup)
+          .values(batch.map((group) => ({ monitorId, externalId: group.externalId, name: group.name })))
+          .orUpdate(['name'], ['monitor_id', 'external_id'])
+          .execute();
+      }
+      const groups = await manager.find(HostGroup, { where: { monitorId }, select: { id: true, externalId: true } });
+      return new Map(groups.map((group) => [group.externalId as string, group.id]));
+    });
+  }
+
+  /** Upserts the reported hosts; with `complete`, the monitor's other hosts are marked vanished. */
+  async upsertHosts(
+    monitorId: number,
+    remote: RemoteHost[],
+    groupIds: Map<string, number>,
+    options: { complete: boolean; syncedAt: Date },
+  ): Promise<SyncCounts> {
+    const counts = emptyCounts();
+    counts.total = remote.length;
+    await this.dataSource.transaction(async (manager) => {
+      const known = await this.externalIdsOf(manager, Host, { monitorId });
+      for (const batch of chunks(remote, WRITE_BATCH)) {
+        const rows = batch.map((host) => ({
+          monitorId,
+          externalId: host.externalId,
+          name: host.name,
+          description: host.description,
+          ipAddr: host.ipAddr,
+          enabled: host.enabled,
+          groupId: host.groups.length > 0 ? (groupIds.get(host.groups[0].externalId) ?? null) : null,
+          status: SyncStatus.Active,
+          statusDescription: '',
+          lastSyncAt: options.syncedAt,
+        }));
+        await manager.upsert(Host, rows, { conflictPaths: ['monitorId', 'externalId'] });
+        for (const host of batch) counts[known.has(host.externalId) ? 'updated' : 'added'] += 1;
+      }
+      if (options.complete) {
+        const present = new Set(remote.map((host) => host.externalId));
+        const vanished = [...known.keys()].filter((externalId) => !present.has(externalId));
+        if (vanished.length > 0)
+          await this.markVanished(manager, Host, 'monitorId', monitorId, vanished, HOST_VANISHED);
+      }
+    });
+    return counts;
+  }
+
+  /**
+   * Upserts the items reported for these hosts (local host id → its external id); with `complete`, the hosts'
+   * other synced items are marked vanished.
+   */
+  async upsertItems(
+    hosts: Map<string, number>,
+    remote: RemoteItem[],
+    options: { complete: boolean; syncedAt: Date },
+  ): Promise<SyncCounts> {
+    const counts = emptyCounts();
+    const hostIds = [...hosts.values()];
+    await this.dataSource.transaction(async (manager) => {
+      const known = new Map<number, Set<string>>(hostIds.map((hostId) => [hostId, new Set<string>()]));
+      for (const batch of chunks(hostIds, WRITE_BATCH)) {
+        const rows = await manager.find(Item, {
+          where: { hostId: In(batch), externalId: Not(IsNull()) },
+          select: { hostId: true, externalId: true },
+        });
+        for (const row of rows) known.get(row.hostId)?.add(row.externalId as string);
+      }
+      const present = new Map<number, Set<string>>(hostIds.map((hostId) => [hostId, new Set<string>()]));
+      const rows = remote.flatMap((item) => {
+        const hostId = hosts.get(item.externalHostId);
+        if (hostId === undefined) return [];
+        counts.total += 1;
+        counts[known.get(hostId)?.has(item.externalId) ? 'updated' : 'added'] += 1;
+        present.get(hostId)?.add(item.externalId);
+        return [
+          {
+            hostId,
+            externalId: item.externalId,
+            externalHostId: item.externalHostId,
+            name: item.name,
+            key: item.key,
+            valueType: item.valueType,
+            lastValue: item.lastValue,
+            units: item.units,
+            enabled: item.enabled,
+            status: SyncStatus.Active,
+            statusDescription: '',
+            lastSyncAt: options.syncedAt,
+          },
+        ];
+      });
+      for (const batch of chunks(rows, WRITE_BATCH)) {
+        await manager.upsert(Item, batch, { conflictPaths: ['hostId', 'externalId'] });
+      }
+      if (options.complete) {
+        for (const [hostId, externalIds] of known) {
+          const seen = present.get(hostId);
+          const vanished = [...externalIds].filter((externalId) => !seen?.has(externalId));
+          if (vanished.length > 0) await this.markVanished(manager, Item, 'hostId', hostId, vanished, ITEM_VANISHED);
+        }
+      }
+    });
+    return counts;
+  }
+
+  private async externalIdsOf(
+    manager: EntityManager,
+    entity: typeof Host,
+    where: { monitorId: number },
+  ): Promise<Map<string, number>> {
+    const rows = await manager.find(entity, {
+      where: { ...where, externalId: Not(IsNull()) },
+      select: { id: true, externalId: true },
+    });
+    return new Map(rows.map((row) => [row.externalId as string, row.id]));
+  }
+
+  private async markVanished(
+    manager: EntityManager,
+    entity: typeof Host | typeof Item,
+    ownerColumn: 'monitorId' | 'hostId',
+    ownerId: number,
+    externalIds: string[],
+    reason: string,
+  ): Promise<void> {
+    for (const batch of chunks(externalIds, WRITE_BATCH)) {
+      await manager.update(
+        entity,
+        { [ownerColumn]: ownerId, externalId: In(batch) },
+        { status: SyncStatus.Error, statusDescription: reason },
+      );
+    }
+  }
+}

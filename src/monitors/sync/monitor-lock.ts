@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ConflictError, ServiceUnavailableError } from '../../common/http/domain-error';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { RedisConnections } from '../../queue/redis-connections';
+
+const TTL_MS = 60_000;
+const RENEW_EVERY_MS = 20_000;
+const REDIS_TIMEOUT_MS = 2000;
+const POLL_MS = 250;
+
+/** Deletes or extends the lock only while it still holds this owner's token. */
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+
+export class SyncInProgressError extends ConflictError {}
+
+/**
+ * One sync per monitor at a time, across processes and machines. The lock lives in Redis with a TTL that the
+ * holder renews while it works, so a crashed worker's lock expires within a minute; only the owner may release it.
+ */
+@Injectable()
+export class MonitorLock {
+  private readonly prefix: string;
+
+  constructor(
+    private readonly connections: RedisConnections,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.prefix = `${config.queue.prefix}:lock:monitor`;
+  }
+
+  /** Runs `work` holding the monitor's lock, waiting up to `waitMs` for another holder to let go. */
+  async run<T>(monitorId: number, waitMs: number, work: () => Promise<T>): Promise<T> {
+    const key = `${this.prefix}:${monitorId}`;
+    const token = randomUUID();
+    const redis = this.connections.commandClient;
+    const deadline = Date.now() + waitMs;
+    while ((await this.bounded(redis.set(key, token, 'PX', TTL_MS, 'NX'))) !== 'OK') {
+      if (Date.now() >= deadline) throw new SyncInProgressError(`A sync of monitor ${monitorId} is already running`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    const renewal = setInterval(() => {
+      redis.eval(RENEW, 1, key, token, String(TTL_MS)).catch(() => undefined);
+    }, RENEW_EVERY_MS);
+    renewal.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(renewal);
+      await this.bounded(redis.eval(RELEASE, 1, key, token)).catch(() => undefined);
+    }
+  }
+
+  /** ioredis queues commands while Redis is down; a sync must fail fast instead of hanging. */
+  private async bounded<T>(command: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ServiceUnavailableError('Redis is unavailable')), REDIS_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([command, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

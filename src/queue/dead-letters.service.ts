@@ -1,0 +1,119 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Job } from 'bull';
+import { NotFoundError } from '../common/http/domain-error';
+import { TaskQueues } from './task-queues';
+import { formatTaskId, parseTaskId, type TaskData, type TaskType } from './task-types';
+
+/** A task that failed for good, as kept in the dead-letter queue `<prefix>:dead`. */
+export interface DeadLetter {
+  task_id: string;
+  type: TaskType;
+  params: object;
+  error: string;
+  attempts: number;
+  failed_at: string;
+  callback_url?: string;
+}
+
+const SWEEP_BATCH = 500;
+
+/**
+ * The dead-letter queue: a Bull queue with no worker, whose job ids are the dead tasks' ids. Burying a task is
+ * idempotent (Bull ignores an add with an id it already holds), so the start-up sweep can bury again whatever a
+ * crashed process failed to move, without duplicates.
+ */
+@Injectable()
+export class DeadLetters {
+  private readonly logger = new Logger('worker');
+
+  constructor(private readonly queues: TaskQueues) {}
+
+  async bury(job: Job<TaskData>, reason: string): Promise<void> {
+    const taskId = formatTaskId(job.data.type, job.id);
+    const letter: DeadLetter = {
+      task_id: taskId,
+      type: job.data.type,
+      params: job.data.params,
+      error: reason,
+      attempts: job.attemptsMade,
+      failed_at: new Date(job.finishedOn ?? Date.now()).toISOString(),
+      callback_url: job.data.callback_url,
+    };
+    await this.queues.dead.add(letter, { jobId: taskId, removeOnComplete: false, removeOnFail: false });
+    this.logger.warn({
+      msg: `worker moved task ${taskId} to the dead letters`,
+      task_id: taskId,
+      type: letter.type,
+      error: reason,
+      attempts: letter.attempts,
+    });
+  }
+
+  /** Buries every task that ended failed but never reached the dead letters (a process died in between). */
+  async sweep(): Promise<number> {
+    let buried = 0;
+    for (const [, queue] of this.queues.all()) {
+      for (let start = 0; ; start += SWEEP_BATCH) {
+        const failed = await queue.getFailed(start, start + SWEEP_BATCH - 1);
+        for (const job of failed) {
+          if (await this.queues.dead.getJob(formatTaskId(job.data.type, job.id))) continue;
+          await this.bury(job, job.failedReason ?? 'failed');
+          buried += 1;
+        }
+        if (failed.length < SWEEP_BATCH) break;
+      }
+    }
+    return buried;
+  }
+
+  async count(): Promise<number> {
+    return this.queues.dead.getWaitingCount();
+  }
+
+  /** Newest first, optionally of one type. */
+  async list(limit: number, offset: number, type?: TaskType): Promise<{ items: DeadLetter[]; total: number }> {
+    if (!type) {
+      const [jobs, total] = await Promise.all([this.queues.dead.getWaiting(offset, offset + limit - 1), this.count()]);
+      return { items: jobs.map((job) => job.data as DeadLetter), total };
+    }
+    const all = (await this.queues.dead.getWaiting(0, -1)).map((job) => job.data as DeadLetter);
+    const matching = all.filter((letter) => letter.type === type);
+    return { items: matching.slice(offset, offset + limit), total: matching.length };
+  }
+
+  async get(taskId: string): Promise<DeadLetter> {
+    const job = await this.queues.dead.getJob(taskId);
+    if (!job) throw new NotFoundError(`Dead letter ${taskId} not found`);
+    return job.data as DeadLetter;
+  }
+
+  /** Whether the task is in the dead letters, without failing when it is not. */
+  async find(taskId: string): Promise<DeadLetter | undefined> {
+    const job = await this.queues.dead.getJob(taskId);
+    return job ? (job.data as DeadLetter) : undefined;
+  }
+
+  /** Removes the letter and the failed job it came from (which the sweep would otherwise bury again). */
+  async remove(taskId: string): Promise<void> {
+    const job = await this.queues.dead.getJob(taskId);
+    if (!job) throw new NotFoundError(`Dead letter ${taskId} not found`);
+    await this.removeOriginal(taskId);
+    await job.remove();
+  }
+
+  async purge(): Promise<number> {
+    const jobs = await this.queues.dead.getWaiting(0, -1);
+    for (const job of jobs) {
+      await this.removeOriginal(String(job.id));
+      await job.remove();
+    }
+    return jobs.length;
+  }
+
+  private async removeOriginal(taskId: string): Promise<void> {
+    const parsed = parseTaskId(taskId);
+    if (!parsed) return;
+    const original = await this.queues.of(parsed.type).getJob(parsed.jobId);
+    if (original && (await original.isFailed())) await original.remove();
+  }
+}

@@ -1,0 +1,116 @@
+import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Privilege, RequirePrivilege } from '../auth/decorators';
+import { DeadLetters } from './dead-letters.service';
+import {
+  DeadLetterPageResponse,
+  DeadLetterQuery,
+  DeadLetterResponse,
+  QueueCountsResponse,
+  QueueStatsDetailResponse,
+  QueueStatsResponse,
+  RemovedResponse,
+  RetriedResponse,
+  TaskStatusResponse,
+} from './queue.dto';
+import { QueueStatsService } from './queue-stats.service';
+import { TaskProducer } from './task-producer.service';
+import { TaskStatusService } from './task-status.service';
+import { parseTaskId } from './task-types';
+import { InvalidInputError } from '../common/http/domain-error';
+
+@ApiTags('queue')
+@ApiExtraModels(QueueCountsResponse)
+@ApiServiceUnavailableResponse({ description: 'Redis is unavailable' })
+@Controller()
+export class QueueController {
+  constructor(
+    private readonly stats: QueueStatsService,
+    private readonly status: TaskStatusService,
+    private readonly deadLetters: DeadLetters,
+    private readonly producer: TaskProducer,
+  ) {}
+
+  @Get('queue/stats')
+  @RequirePrivilege(Privilege.Read)
+  @ApiOkResponse({ type: QueueStatsResponse, description: 'Tasks waiting to run (waiting + delayed) per type' })
+  pending(): Promise<QueueStatsResponse> {
+    return this.stats.pending();
+  }
+
+  @Get('queue/stats/detail')
+  @RequirePrivilege(Privilege.Read)
+  @ApiOkResponse({ type: QueueStatsDetailResponse })
+  detail(): Promise<QueueStatsDetailResponse> {
+    return this.stats.detail();
+  }
+
+  @Get('tasks/:task_id')
+  @RequirePrivilege(Privilege.Read)
+  @ApiOkResponse({ type: TaskStatusResponse })
+  @ApiBadRequestResponse({ description: 'task_id is not <type>:<number>' })
+  @ApiNotFoundResponse({ description: 'No such task (or it ended longer ago than the retention)' })
+  task(@Param('task_id') taskId: string): Promise<TaskStatusResponse> {
+    return this.status.get(taskId);
+  }
+
+  @Get('queue/dead')
+  @RequirePrivilege(Privilege.Read)
+  @ApiOkResponse({ type: DeadLetterPageResponse, description: 'Newest first' })
+  async dead(@Query() query: DeadLetterQuery): Promise<DeadLetterPageResponse> {
+    const page = await this.deadLetters.list(query.limit, query.offset, query.type);
+    return { ...page, limit: query.limit, offset: query.offset };
+  }
+
+  @Get('queue/dead/:task_id')
+  @RequirePrivilege(Privilege.Read)
+  @ApiOkResponse({ type: DeadLetterResponse })
+  @ApiNotFoundResponse({ description: 'No such dead letter' })
+  deadOne(@Param('task_id') taskId: string): Promise<DeadLetterResponse> {
+    return this.deadLetters.get(validTaskId(taskId));
+  }
+
+  @Post('queue/dead/:task_id/retry')
+  @HttpCode(202)
+  @RequirePrivilege(Privilege.Write)
+  @ApiAcceptedResponse({ type: RetriedResponse, description: 'Queued again as a new task; the dead letter is removed' })
+  @ApiNotFoundResponse({ description: 'No such dead letter' })
+  async retry(@Param('task_id') taskId: string): Promise<RetriedResponse> {
+    const letter = await this.deadLetters.get(validTaskId(taskId));
+    const { taskId: newTaskId } = await this.producer.enqueue(letter.type, letter.params as never, {
+      callbackUrl: letter.callback_url,
+    });
+    await this.deadLetters.remove(letter.task_id);
+    return { message: 'Task requeued', task_id: newTaskId, retried_from: letter.task_id };
+  }
+
+  @Delete('queue/dead/:task_id')
+  @HttpCode(204)
+  @RequirePrivilege(Privilege.Write)
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiNotFoundResponse({ description: 'No such dead letter' })
+  async removeDead(@Param('task_id') taskId: string): Promise<void> {
+    await this.deadLetters.remove(validTaskId(taskId));
+  }
+
+  @Delete('queue/dead')
+  @RequirePrivilege(Privilege.Write)
+  @ApiOkResponse({ type: RemovedResponse })
+  async purge(): Promise<RemovedResponse> {
+    return { removed: await this.deadLetters.purge() };
+  }
+}
+
+function validTaskId(taskId: string): string {
+  if (!parseTaskId(taskId)) throw new InvalidInputError('task_id must be <type>:<number>, e.g. pull_hosts:42');
+  return taskId;
+}

@@ -1,0 +1,69 @@
+import { FakeZabbix, fakeHost, fakeItem } from './zabbix';
+
+/**
+ * A Zabbix-compatible server holding a generated inventory (hosts × items per host) that a test can change
+ * between pulls: for the sync at scale and for what a real server cannot be made to do on demand.
+ */
+export class ZabbixInventoryFixture {
+  readonly hosts = new Map<string, Record<string, unknown>>();
+  readonly items = new Map<string, Record<string, unknown>>();
+
+  private constructor(readonly fake: FakeZabbix) {}
+
+  static async start(hostCount: number, itemsPerHost: number): Promise<ZabbixInventoryFixture> {
+    const fixture = new ZabbixInventoryFixture(await FakeZabbix.start());
+    for (let h = 0; h < hostCount; h++) {
+      const hostid = String(20_000 + h);
+      fixture.hosts.set(
+        hostid,
+        fakeHost(hostid, {
+          interfaces: [
+            {
+              interfaceid: `9${hostid}`,
+              ip: `10.${(h >> 16) & 255}.${(h >> 8) & 255}.${h & 255}`,
+              dns: '',
+              port: '10050',
+              type: '1',
+              main: '1',
+              useip: '1',
+            },
+          ],
+          groups: [{ groupid: String(100 + (h % 5)), name: `Group ${h % 5}` }],
+        }),
+      );
+      for (let i = 0; i < itemsPerHost; i++) {
+        const itemid = String(1_000_000 + h * itemsPerHost + i);
+        fixture.items.set(itemid, fakeItem(itemid, hostid, { lastvalue: String(i) }));
+      }
+    }
+    fixture.fake
+      .on('host.get', (request) => {
+        const wanted = request.params.hostids as string[] | undefined;
+        return wanted ? wanted.flatMap((id) => fixture.hosts.get(String(id)) ?? []) : [...fixture.hosts.values()];
+      })
+      .on('item.get', (request) => {
+        const itemIds = request.params.itemids as string[] | undefined;
+        if (itemIds) return itemIds.flatMap((id) => fixture.items.get(String(id)) ?? []);
+        const hostIds = new Set((request.params.hostids as string[]).map(String));
+        return [...fixture.items.values()].filter((item) => hostIds.has(String(item.hostid)));
+      });
+    return fixture;
+  }
+
+  get url(): string {
+    return this.fake.url;
+  }
+
+  get password(): string {
+    return this.fake.password;
+  }
+
+  removeHost(hostid: string): void {
+    this.hosts.delete(hostid);
+    for (const [itemid, item] of this.items) if (item.hostid === hostid) this.items.delete(itemid);
+  }
+
+  close(): Promise<void> {
+    return this.fake.close();
+  }
+}
