@@ -190,13 +190,26 @@ describe('OpenAPI document (e2e)', () => {
     expect(responseFields.filter((field) => /password|hash/i.test(field))).toEqual([]);
   });
 
-  it('names every schema property in snake_case', () => {
+  it('names every schema property in snake_case, but for the statusCode of NestJS error shape', () => {
     const offenders = Object.entries(doc.components.schemas).flatMap(([name, schema]) =>
       Object.keys(schema.properties ?? {})
         .filter((property) => !/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/.test(property))
         .map((property) => `${name}.${property}`),
     );
-    expect(offenders).toEqual([]);
+    expect(offenders).toEqual(['ErrorResponse.statusCode']);
+  });
+
+  it('gives every error response the shared error schema', () => {
+    const missing = complaints((operation) => {
+      const bare = Object.entries(operation.responses)
+        .filter(([code]) => Number(code) >= 400)
+        .filter(
+          ([, response]) => !/#\/components\/schemas\/(ErrorResponse|HealthResponse)"/.test(JSON.stringify(response)),
+        )
+        .map(([code]) => code);
+      return bare.length > 0 ? `no error schema for ${bare.join(', ')}` : undefined;
+    });
+    expect(missing).toEqual([]);
   });
 
   it('serves the Swagger UI at /docs', async () => {

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthResponse, IndicatorStatus } from './health.dto';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/decorators';
 import { RedisHealthIndicator } from './redis.health';
@@ -11,6 +12,7 @@ const PROBE_TIMEOUT_MS = 1000;
  * readiness checks Redis and the database, each under a short timeout, and names whichever is down.
  */
 @ApiTags('health')
+@ApiExtraModels(IndicatorStatus)
 @Public()
 @Controller('health')
 export class HealthController {
@@ -22,15 +24,18 @@ export class HealthController {
 
   @Get('live')
   @HealthCheck()
-  @ApiOkResponse({ description: 'The process is up' })
+  @ApiOkResponse({ type: HealthResponse, description: 'The process is up' })
   live() {
     return this.health.check([]);
   }
 
   @Get('ready')
   @HealthCheck()
-  @ApiOkResponse({ description: 'Redis and the database answer' })
-  @ApiServiceUnavailableResponse({ description: 'Redis or the database is down; the body names which' })
+  @ApiOkResponse({ type: HealthResponse, description: 'Redis and the database answer' })
+  @ApiServiceUnavailableResponse({
+    type: HealthResponse,
+    description: 'Redis or the database is down; the body names which',
+  })
   ready() {
     return this.health.check([
       () => this.redis.check('redis', PROBE_TIMEOUT_MS),
