@@ -2,28 +2,41 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PaginationQuery } from '../../common/http/pagination.dto';
+import { OptionalNotNull, PARTIAL_NOT_NULL } from './optional';
 import type { Host } from '../entities/host.entity';
 import { SyncStatus } from '../entities/sync-status';
 
 export class CreateHostDto {
   @ApiProperty({ example: 'web-01' }) @IsString() @MinLength(1) @MaxLength(255) name!: string;
 
-  @ApiPropertyOptional({ description: 'The monitor it belongs to; a host may exist before it is pushed' })
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    description: 'The monitor it belongs to; a host may exist before it is pushed. null detaches it.',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
-  monitor_id?: number;
+  monitor_id?: number | null;
 
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) group_id?: number;
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'null: in no group' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  group_id?: number | null;
 
-  @ApiPropertyOptional({ example: '10.0.0.12' }) @IsOptional() @IsString() @MaxLength(255) ip_addr?: string;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '10.0.0.12' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  ip_addr?: string | null;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4096) description?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @MaxLength(4096) description?: string;
 
-  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ default: true }) @OptionalNotNull() @IsBoolean() enabled?: boolean;
 }
 
-export class UpdateHostDto extends PartialType(CreateHostDto) {}
+export class UpdateHostDto extends PartialType(CreateHostDto, PARTIAL_NOT_NULL) {}
 
 export class HostQuery extends PaginationQuery {
   @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) monitor_id?: number;

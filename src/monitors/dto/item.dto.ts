@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PaginationQuery } from '../../common/http/pagination.dto';
+import { OptionalNotNull, PARTIAL_NOT_NULL } from './optional';
 import { type Item, VALUE_TYPES } from '../entities/item.entity';
 import { SyncStatus } from '../entities/sync-status';
 
@@ -15,18 +16,18 @@ export class CreateItemDto {
     default: 0,
     description: '0 float, 1 character, 2 log, 3 unsigned, 4 text',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(VALUE_TYPES, { message: 'value_type must be 0, 1, 2, 3 or 4' })
   value_type?: number;
 
-  @ApiPropertyOptional({ example: '%' }) @IsOptional() @IsString() @MaxLength(255) units?: string;
+  @ApiPropertyOptional({ example: '%' }) @OptionalNotNull() @IsString() @MaxLength(255) units?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4096) description?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @MaxLength(4096) description?: string;
 
-  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ default: true }) @OptionalNotNull() @IsBoolean() enabled?: boolean;
 }
 
-export class UpdateItemDto extends PartialType(CreateItemDto) {}
+export class UpdateItemDto extends PartialType(CreateItemDto, PARTIAL_NOT_NULL) {}
 
 export class ItemQuery extends PaginationQuery {
   @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) host_id?: number;

@@ -5,6 +5,7 @@ import { PaginationQuery } from '../../common/http/pagination.dto';
 import { MONITOR_TYPES, type MonitorType } from '../providers/monitor-provider';
 import type { Monitor } from '../entities/monitor.entity';
 import { SyncStatus } from '../entities/sync-status';
+import { OptionalNotNull, PARTIAL_NOT_NULL } from './optional';
 import { toBoolean } from './query-boolean';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
@@ -29,12 +30,12 @@ export class CreateMonitorDto {
   @MaxLength(256)
   password!: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(4096) description?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @MaxLength(4096) description?: string;
 
-  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ default: true }) @OptionalNotNull() @IsBoolean() enabled?: boolean;
 }
 
-export class UpdateMonitorDto extends PartialType(CreateMonitorDto) {}
+export class UpdateMonitorDto extends PartialType(CreateMonitorDto, PARTIAL_NOT_NULL) {}
 
 export class MonitorQuery extends PaginationQuery {
   @ApiPropertyOptional({ description: 'Substring of the name or url' })

@@ -79,7 +79,7 @@ export class HostsService {
     const host = await this.get(id);
     await this.assertReferences(changes.monitor_id, changes.group_id);
     if (changes.monitor_id !== undefined && changes.monitor_id !== host.monitorId) {
-      // Moving to another monitor: its id there is unknown until the next push.
+      // Moving to another monitor, or to none: its id there is unknown until the next push.
       host.monitorId = changes.monitor_id;
       host.externalId = null;
     }
@@ -100,11 +100,12 @@ export class HostsService {
     return this.groups.find({ where: monitorId === undefined ? {} : { monitorId }, order: { id: 'ASC' } });
   }
 
-  private async assertReferences(monitorId?: number, groupId?: number): Promise<void> {
-    if (monitorId !== undefined && !(await this.monitors.existsBy({ id: monitorId }))) {
+  /** A monitor or group the body names must exist; null (none) and undefined (unchanged) name nothing. */
+  private async assertReferences(monitorId?: number | null, groupId?: number | null): Promise<void> {
+    if (monitorId != null && !(await this.monitors.existsBy({ id: monitorId }))) {
       throw new NotFoundError(`Monitor ${monitorId} not found`);
     }
-    if (groupId !== undefined && !(await this.groups.existsBy({ id: groupId }))) {
+    if (groupId != null && !(await this.groups.existsBy({ id: groupId }))) {
       throw new NotFoundError(`Group ${groupId} not found`);
     }
   }

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError } from '../../common/http/domain-error';
 import type { Page } from '../../common/http/pagination.dto';
 import { CredentialsCipher } from '../credentials-cipher';
 import type { CreateMonitorDto, MonitorQuery, UpdateMonitorDto } from '../dto/monitor.dto';
+import { HostGroup } from '../entities/host-group.entity';
 import { Host } from '../entities/host.entity';
 import { Monitor } from '../entities/monitor.entity';
 import { SyncStatus } from '../entities/sync-status';
@@ -77,11 +78,15 @@ export class MonitorsService {
     return this.saveUnique(monitor);
   }
 
-  /** Deletes the monitor; its hosts stay as local hosts (detached, with no external id) and lose nothing else. */
+  /**
+   * Deletes the monitor; its hosts and groups stay as local ones (detached, with no external id) and lose
+   * nothing else.
+   */
   async remove(id: number): Promise<void> {
     await this.get(id);
     await this.monitors.manager.transaction(async (manager) => {
       await manager.update(Host, { monitorId: id }, { monitorId: null, externalId: null });
+      await manager.update(HostGroup, { monitorId: id }, { monitorId: null, externalId: null });
       await manager.delete(Monitor, { id });
     });
   }
