@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, In, IsNull, Not } from 'typeorm';
+import {
+  DataSource,
+  type EntityManager,
+  type EntityTarget,
+  In,
+  IsNull,
+  Not,
+  type ObjectLiteral,
+  type QueryDeepPartialEntity,
+} from 'typeorm';
 import { HostGroup } from '../entities/host-group.entity';
 import { Host } from '../entities/host.entity';
 import { Item } from '../entities/item.entity';
@@ -35,6 +44,7 @@ export class InventoryWriter {
           .into(HostGroup)
           .values(batch.map((group) => ({ monitorId, externalId: group.externalId, name: group.name })))
           .orUpdate(['name'], ['monitor_id', 'external_id'])
+          .updateEntity(false)
           .execute();
       }
       const groups = await manager.find(HostGroup, { where: { monitorId }, select: { id: true, externalId: true } });
@@ -65,18 +75,33 @@ export class InventoryWriter {
           status: SyncStatus.Active,
           statusDescription: '',
           lastSyncAt: options.syncedAt,
+          // Explicit: TypeORM leaves updated_at out of a SQLite upsert but sets it on PostgreSQL.
+          updatedAt: options.syncedAt,
         }));
-        await manager.upsert(Host, rows, { conflictPaths: ['monitorId', 'externalId'] });
+        await upsert(manager, Host, rows, ['monitorId', 'externalId']);
         for (const host of batch) counts[known.has(host.externalId) ? 'updated' : 'added'] += 1;
       }
       if (options.complete) {
         const present = new Set(remote.map((host) => host.externalId));
         const vanished = [...known.keys()].filter((externalId) => !present.has(externalId));
-        if (vanished.length > 0)
+        if (vanished.length > 0) {
           await this.markVanished(manager, Host, 'monitorId', monitorId, vanished, HOST_VANISHED);
+          await this.markItemsOfVanishedHosts(
+            manager,
+            vanished.map((externalId) => known.get(externalId) as number),
+          );
+        }
       }
     });
     return counts;
+  }
+
+  /** One host the monitor no longer has: status 2 with the reason, and its synced items likewise. */
+  async markHostVanished(hostId: number): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(Host, { id: hostId }, { status: SyncStatus.Error, statusDescription: HOST_VANISHED });
+      await this.markItemsOfVanishedHosts(manager, [hostId]);
+    });
   }
 
   /**
@@ -120,11 +145,13 @@ export class InventoryWriter {
             status: SyncStatus.Active,
             statusDescription: '',
             lastSyncAt: options.syncedAt,
+            // Explicit: TypeORM leaves updated_at out of a SQLite upsert but sets it on PostgreSQL.
+            updatedAt: options.syncedAt,
           },
         ];
       });
       for (const batch of chunks(rows, WRITE_BATCH)) {
-        await manager.upsert(Item, batch, { conflictPaths: ['hostId', 'externalId'] });
+        await upsert(manager, Item, batch, ['hostId', 'externalId']);
       }
       if (options.complete) {
         for (const [hostId, externalIds] of known) {
@@ -149,6 +176,17 @@ export class InventoryWriter {
     return new Map(rows.map((row) => [row.externalId as string, row.id]));
   }
 
+  /** A host that vanished took its items with it: those it had on the monitor are marked vanished too. */
+  private async markItemsOfVanishedHosts(manager: EntityManager, hostIds: number[]): Promise<void> {
+    for (const batch of chunks(hostIds, WRITE_BATCH)) {
+      await manager.update(
+        Item,
+        { hostId: In(batch), externalId: Not(IsNull()) },
+        { status: SyncStatus.Error, statusDescription: ITEM_VANISHED },
+      );
+    }
+  }
+
   private async markVanished(
     manager: EntityManager,
     entity: typeof Host | typeof Item,
@@ -165,4 +203,40 @@ export class InventoryWriter {
       );
     }
   }
+}
+
+/**
+ * INSERT … ON CONFLICT DO UPDATE of these rows, as `manager.upsert` writes it, but without TypeORM reading the
+ * rows' ids back into them afterwards (`updateEntity(false)`): on SQLite, which has no RETURNING there, TypeORM
+ * guesses those ids from last_insert_rowid() as if every row had just been inserted. For rows that were updated
+ * that number is whatever the connection inserted last (another monitor, say), so the guessed ids are wrong and,
+ * when it is smaller than the batch, zero for some rows, and the upsert fails with "Cannot update entity because
+ * entity id is not set in the entity." Nothing here needs the ids: the callers read what they need afterwards.
+ */
+async function upsert<T extends ObjectLiteral>(
+  manager: EntityManager,
+  entity: EntityTarget<T>,
+  rows: QueryDeepPartialEntity<T>[],
+  conflictPaths: string[],
+): Promise<void> {
+  const metadata = manager.dataSource.getMetadata(entity);
+  const conflict = metadata.mapPropertyPathsToColumns(conflictPaths);
+  const overwrite = metadata.columns.filter(
+    (column) =>
+      !conflict.includes(column) &&
+      column.isUpdate !== false &&
+      !column.generatedType &&
+      rows.some((row) => column.getEntityValue(row) !== undefined),
+  );
+  await manager
+    .createQueryBuilder()
+    .insert()
+    .into(entity)
+    .values(rows)
+    .orUpdate(
+      [...conflict, ...overwrite].map((column) => column.databaseName),
+      conflict.map((column) => column.databaseName),
+    )
+    .updateEntity(false)
+    .execute();
 }

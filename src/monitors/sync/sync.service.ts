@@ -13,7 +13,7 @@ import { HostsService } from '../services/hosts.service';
 import { ItemsService } from '../services/items.service';
 import { MonitorsService } from '../services/monitors.service';
 import { chunks } from './chunks';
-import { HOST_VANISHED, InventoryWriter, ITEM_VANISHED } from './inventory-writer';
+import { InventoryWriter, ITEM_VANISHED } from './inventory-writer';
 import { MonitorLock } from './monitor-lock';
 import { emptyCounts, type ProgressListener, type SyncResult } from './sync-result';
 
@@ -119,10 +119,7 @@ export class SyncService {
       const host = await this.pushedHost(monitorId, hostId);
       const [remote] = await provider.listHosts(target, [host.externalId]);
       if (!remote) {
-        await this.hostRepository.update(
-          { id: host.id },
-          { status: SyncStatus.Error, statusDescription: HOST_VANISHED },
-        );
+        await this.writer.markHostVanished(host.id);
         return { added: 0, updated: 0, failed: 1, total: 1 };
       }
       const groupIds = await this.writer.upsertGroups(monitorId, remote.groups);
