@@ -1,5 +1,6 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import type { AppConfig } from './config/app-config';
+import { AlertsModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     const imports: NonNullable<ModuleMetadata['imports']> = [ConfigModule.forRoot(config), DatabaseModule, QueueModule];
     if (servesHttp(config)) imports.push(AuthModule, HealthModule);
-    imports.push(MonitorsModule);
+    imports.push(MonitorsModule, AlertsModule);
     return { module: AppModule, imports };
   }
 }

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { ConflictError, NotFoundError } from '../../common/http/domain-error';
 import type { Page } from '../../common/http/pagination.dto';
+import { Transactions } from '../../database/transactions';
 import { CredentialsCipher } from '../credentials-cipher';
 import type { CreateMonitorDto, MonitorQuery, UpdateMonitorDto } from '../dto/monitor.dto';
 import { HostGroup } from '../entities/host-group.entity';
@@ -21,6 +22,7 @@ export class MonitorsService {
     @InjectRepository(Monitor) private readonly monitors: Repository<Monitor>,
     private readonly cipher: CredentialsCipher,
     private readonly providers: MonitorProviders,
+    private readonly transactions: Transactions,
   ) {
     providers.onToken((monitorId, token) => this.storeAuthToken(monitorId, token));
   }
@@ -84,7 +86,7 @@ export class MonitorsService {
    */
   async remove(id: number): Promise<void> {
     await this.get(id);
-    await this.monitors.manager.transaction(async (manager) => {
+    await this.transactions.run(async (manager) => {
       await manager.update(Host, { monitorId: id }, { monitorId: null, externalId: null });
       await manager.update(HostGroup, { monitorId: id }, { monitorId: null, externalId: null });
       await manager.delete(Monitor, { id });

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../database/data-source-options';
 import { runMigrations } from '../../database/run-migrations';
+import { Transactions } from '../../database/transactions';
 import { Host } from '../entities/host.entity';
 import { Item } from '../entities/item.entity';
 import { Monitor } from '../entities/monitor.entity';
@@ -61,7 +62,7 @@ describe(InventoryWriter.name, () => {
     data = new DataSource(dataSourceOptions({ kind: 'sqlite', path: ':memory:' }));
     await data.initialize();
     await runMigrations(data);
-    writer = new InventoryWriter(data);
+    writer = new InventoryWriter(new Transactions(data));
   });
   afterEach(() => data.destroy());
 

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
-  DataSource,
   type EntityManager,
   type EntityTarget,
   In,
@@ -10,6 +8,7 @@ import {
   type ObjectLiteral,
   type QueryDeepPartialEntity,
 } from 'typeorm';
+import { Transactions } from '../../database/transactions';
 import { HostGroup } from '../entities/host-group.entity';
 import { Host } from '../entities/host.entity';
 import { Item } from '../entities/item.entity';
@@ -31,12 +30,12 @@ export const ITEM_VANISHED = 'item not found on monitor';
  */
 @Injectable()
 export class InventoryWriter {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly transactions: Transactions) {}
 
   /** Creates the monitor's groups that are new, renames those that changed; returns external id → local id. */
   async upsertGroups(monitorId: number, remote: RemoteGroup[]): Promise<Map<string, number>> {
     const distinct = [...new Map(remote.map((group) => [group.externalId, group])).values()];
-    return this.dataSource.transaction(async (manager) => {
+    return this.transactions.run(async (manager) => {
       for (const batch of chunks(distinct, WRITE_BATCH)) {
         await manager
           .createQueryBuilder()
@@ -61,7 +60,7 @@ export class InventoryWriter {
   ): Promise<SyncCounts> {
     const counts = emptyCounts();
     counts.total = remote.length;
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (manager) => {
       const known = await this.externalIdsOf(manager, Host, { monitorId });
       for (const batch of chunks(remote, WRITE_BATCH)) {
         const rows = batch.map((host) => ({
@@ -98,7 +97,7 @@ export class InventoryWriter {
 
   /** One host the monitor no longer has: status 2 with the reason, and its synced items likewise. */
   async markHostVanished(hostId: number): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (manager) => {
       await manager.update(Host, { id: hostId }, { status: SyncStatus.Error, statusDescription: HOST_VANISHED });
       await this.markItemsOfVanishedHosts(manager, [hostId]);
     });
@@ -115,7 +114,7 @@ export class InventoryWriter {
   ): Promise<SyncCounts> {
     const counts = emptyCounts();
     const hostIds = [...hosts.values()];
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (manager) => {
       const known = new Map<number, Set<string>>(hostIds.map((hostId) => [hostId, new Set<string>()]));
       for (const batch of chunks(hostIds, WRITE_BATCH)) {
         const rows = await manager.find(Item, {

@@ -1,0 +1,64 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Host } from '../../monitors/entities/host.entity';
+import { Item } from '../../monitors/entities/item.entity';
+import { AlertSeverity, AlertStatus } from './alert-levels';
+
+/**
+ * An alert about a host or one of its items (or about neither). Deleting the host or item keeps the alert, with the
+ * reference cleared. The (status, severity) index covers the score's aggregate; created_at serves the newest-first
+ * list and its time range.
+ */
+@Entity({ name: 'alerts' })
+@Index(['status', 'severity'])
+export class Alert {
+  @PrimaryGeneratedColumn() id!: number;
+
+  @Column({ type: 'varchar', length: 1024 }) message!: string;
+
+  @Column({ type: 'integer' }) severity!: AlertSeverity;
+
+  @Column({ type: 'integer', default: AlertStatus.Active }) status!: AlertStatus;
+
+  @Index()
+  @Column({ name: 'host_id', type: 'integer', nullable: true })
+  hostId!: number | null;
+
+  @ManyToOne(() => Host, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'host_id' })
+  host?: Host;
+
+  /** Indexed so that deleting an item (or a host, with its items) finds its alerts without a scan. */
+  @Index()
+  @Column({ name: 'item_id', type: 'integer', nullable: true })
+  itemId!: number | null;
+
+  @ManyToOne(() => Item, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'item_id' })
+  item?: Item;
+
+  @Column({ type: 'text', default: '' }) comment!: string;
+
+  /** The username of who acknowledged it; kept as text so the record outlives the user. */
+  @Column({ name: 'acknowledged_by', type: 'varchar', length: 64, nullable: true }) acknowledgedBy!: string | null;
+
+  @Column({ name: 'acknowledged_at', type: Date, nullable: true }) acknowledgedAt!: Date | null;
+
+  @Column({ name: 'resolved_by', type: 'varchar', length: 64, nullable: true }) resolvedBy!: string | null;
+
+  @Column({ name: 'resolved_at', type: Date, nullable: true }) resolvedAt!: Date | null;
+
+  @Index()
+  @CreateDateColumn({ name: 'created_at' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at' }) updatedAt!: Date;
+}

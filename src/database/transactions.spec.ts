@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { User } from '../auth/users/user.entity';
+import { dataSourceOptions } from './data-source-options';
+import { runMigrations } from './run-migrations';
+import { Transactions } from './transactions';
+
+describe(Transactions.name, () => {
+  let dir: string;
+  let data: DataSource;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nagare-tx-'));
+    data = await new DataSource(dataSourceOptions({ kind: 'sqlite', path: join(dir, 'db.sqlite') })).initialize();
+    await runMigrations(data);
+  });
+  afterEach(async () => {
+    await data.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const insertUser = (name: string) => async (manager: DataSource['manager']) => {
+    await manager.insert(User, { username: name, passwordHash: 'x', privileges: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+
+  it('runs concurrent transactions on SQLite in turn, so none nests into another', async () => {
+    const tx = new Transactions(data);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => tx.run(insertUser(`user${i}`))));
+    expect(await data.getRepository(User).count()).toBe(20);
+  });
+
+  it('rolls back only the transaction that failed, and later ones still run', async () => {
+    const tx = new Transactions(data);
+    const failing = tx.run(async (manager) => {
+      await insertUser('doomed')(manager);
+      throw new Error('boom');
+    });
+    const after = tx.run(insertUser('survivor'));
+    await expect(failing).rejects.toThrow('boom');
+    await after;
+    const names = (await data.getRepository(User).find()).map((user) => user.username);
+    expect(names).toEqual(['survivor']);
+  });
+
+  it('is what the raw data source gets wrong: concurrent transactions on one SQLite connection collide', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => data.transaction(insertUser(`raw${i}`))),
+    );
+    expect(results.some((result) => result.status === 'rejected')).toBe(true);
+  });
+});
