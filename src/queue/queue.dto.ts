@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { PaginationQuery } from '../common/http/pagination.dto';
+import { PaginationQuery, PageResponseOf } from '../common/http/pagination.dto';
 import { TASK_TYPES, type TaskType } from './task-types';
 
 /** The guide's stats object: tasks waiting to run (waiting + delayed) per type. */
@@ -53,12 +53,7 @@ export class DeadLetterResponse {
   @ApiProperty({ type: String, format: 'date-time' }) failed_at!: string;
 }
 
-export class DeadLetterPageResponse {
-  @ApiProperty({ type: [DeadLetterResponse] }) items!: DeadLetterResponse[];
-  @ApiProperty() total!: number;
-  @ApiProperty() limit!: number;
-  @ApiProperty() offset!: number;
-}
+export class DeadLetterPageResponse extends PageResponseOf(DeadLetterResponse) {}
 
 export class DeadLetterQuery extends PaginationQuery {
   @ApiPropertyOptional({ enum: TASK_TYPES })

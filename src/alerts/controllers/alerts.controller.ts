@@ -20,6 +20,7 @@ import {
   UpdateAlertDto,
 } from '../dto/alert.dto';
 import { AlertsService } from '../services/alerts.service';
+import { mapPage } from '../../common/http/pagination.dto';
 
 /**
  * Alerts and their score. `score` is declared before the `:id` routes, so Express matches it first instead of
@@ -48,7 +49,7 @@ export class AlertsController {
   @ApiOkResponse({ type: AlertPageResponse, description: 'Newest first' })
   async list(@Query() query: AlertQuery): Promise<AlertPageResponse> {
     const page = await this.alerts.list(query);
-    return { ...page, items: page.items.map(AlertResponse.of) };
+    return mapPage(page, AlertResponse.of);
   }
 
   @Post()

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { PaginationQuery } from '../../common/http/pagination.dto';
+import { PaginationQuery, PageResponseOf } from '../../common/http/pagination.dto';
 import { MAX_TEST_ALERTS } from '../../queue/task-payloads';
 import type { Alert } from '../entities/alert.entity';
 import { ALERT_SEVERITIES, ALERT_STATUSES, AlertSeverity, AlertStatus } from '../entities/alert-levels';
@@ -134,12 +134,7 @@ export class AlertResponse {
   }
 }
 
-export class AlertPageResponse {
-  @ApiProperty({ type: [AlertResponse] }) items!: AlertResponse[];
-  @ApiProperty() total!: number;
-  @ApiProperty() limit!: number;
-  @ApiProperty() offset!: number;
-}
+export class AlertPageResponse extends PageResponseOf(AlertResponse) {}
 
 export class AlertScoreResponse {
   @ApiProperty({

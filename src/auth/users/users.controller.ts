@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IdParam } from '../../common/http/id-param.decorator';
-import { PaginationQuery } from '../../common/http/pagination.dto';
+import { PaginationQuery, mapPage } from '../../common/http/pagination.dto';
 import { Privilege, RequirePrivilege } from '../decorators';
 import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
@@ -27,7 +27,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserPageResponse })
   async list(@Query() query: PaginationQuery): Promise<UserPageResponse> {
     const page = await this.users.list(query.limit, query.offset);
-    return { ...page, items: page.items.map(UserResponse.of) };
+    return mapPage(page, UserResponse.of);
   }
 
   @Get(':id')

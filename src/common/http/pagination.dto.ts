@@ -1,4 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import type { Type as Class } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
@@ -25,4 +26,20 @@ export interface Page<T> {
   total: number;
   limit: number;
   offset: number;
+}
+
+/** Maps a page's items, keeping its counts. */
+export function mapPage<T, R>(page: Page<T>, map: (item: T) => R): Page<R> {
+  return { ...page, items: page.items.map(map) };
+}
+
+/** The OpenAPI shape of a page of `itemType`, for `class XPageResponse extends PageResponseOf(X) {}`. */
+export function PageResponseOf<T>(itemType: Class<T>) {
+  class PageResponse implements Page<T> {
+    @ApiProperty({ type: [itemType] }) items!: T[];
+    @ApiProperty() total!: number;
+    @ApiProperty() limit!: number;
+    @ApiProperty() offset!: number;
+  }
+  return PageResponse;
 }

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { Privilege, RequirePrivilege } from '../../auth/decorators';
 import { IdParam } from '../../common/http/id-param.decorator';
-import { PaginationQuery } from '../../common/http/pagination.dto';
+import { PaginationQuery, mapPage } from '../../common/http/pagination.dto';
 import { CreateHostDto, HostPageResponse, HostQuery, HostResponse, UpdateHostDto } from '../dto/host.dto';
 import { GroupResponse } from '../dto/item.dto';
 import { HostsService } from '../services/hosts.service';
@@ -29,7 +29,7 @@ export class HostsController {
   @ApiOkResponse({ type: HostPageResponse })
   async list(@Query() query: HostQuery): Promise<HostPageResponse> {
     const page = await this.hosts.list(query);
-    return { ...page, items: page.items.map(HostResponse.of) };
+    return mapPage(page, HostResponse.of);
   }
 
   @Get('monitors/:id/hosts')
@@ -39,7 +39,7 @@ export class HostsController {
   async listOfMonitor(@IdParam('id') monitorId: number, @Query() query: PaginationQuery): Promise<HostPageResponse> {
     await this.monitors.get(monitorId);
     const page = await this.hosts.list({ ...query, monitor_id: monitorId });
-    return { ...page, items: page.items.map(HostResponse.of) };
+    return mapPage(page, HostResponse.of);
   }
 
   @Get('hosts/:id')

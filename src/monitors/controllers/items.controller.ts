@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { Privilege, RequirePrivilege } from '../../auth/decorators';
 import { IdParam } from '../../common/http/id-param.decorator';
-import { PaginationQuery } from '../../common/http/pagination.dto';
+import { PaginationQuery, mapPage } from '../../common/http/pagination.dto';
 import { CreateItemDto, ItemPageResponse, ItemQuery, ItemResponse, UpdateItemDto } from '../dto/item.dto';
 import { HostsService } from '../services/hosts.service';
 import { ItemsService } from '../services/items.service';
@@ -28,7 +28,7 @@ export class ItemsController {
   @ApiOkResponse({ type: ItemPageResponse })
   async list(@Query() query: ItemQuery): Promise<ItemPageResponse> {
     const page = await this.items.list(query);
-    return { ...page, items: page.items.map(ItemResponse.of) };
+    return mapPage(page, ItemResponse.of);
   }
 
   @Get('hosts/:id/items')
@@ -38,7 +38,7 @@ export class ItemsController {
   async listOfHost(@IdParam('id') hostId: number, @Query() query: PaginationQuery): Promise<ItemPageResponse> {
     await this.hosts.get(hostId);
     const page = await this.items.list({ ...query, host_id: hostId });
-    return { ...page, items: page.items.map(ItemResponse.of) };
+    return mapPage(page, ItemResponse.of);
   }
 
   @Post('hosts/:id/items')

@@ -18,6 +18,7 @@ import {
   UpdateMonitorDto,
 } from '../dto/monitor.dto';
 import { MonitorsService } from '../services/monitors.service';
+import { mapPage } from '../../common/http/pagination.dto';
 
 @ApiTags('monitors')
 @ApiBadRequestResponse({ description: 'Invalid id, query or body; the message names the field' })
@@ -30,7 +31,7 @@ export class MonitorsController {
   @ApiOkResponse({ type: MonitorPageResponse })
   async list(@Query() query: MonitorQuery): Promise<MonitorPageResponse> {
     const page = await this.monitors.list(query);
-    return { ...page, items: page.items.map(MonitorResponse.of) };
+    return mapPage(page, MonitorResponse.of);
   }
 
   @Get(':id')

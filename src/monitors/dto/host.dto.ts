@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { PaginationQuery } from '../../common/http/pagination.dto';
+import { PaginationQuery, PageResponseOf } from '../../common/http/pagination.dto';
 import { OptionalNotNull, PARTIAL_NOT_NULL } from './optional';
 import type { Host } from '../entities/host.entity';
 import { SyncStatus } from '../entities/sync-status';
@@ -91,9 +91,4 @@ export class HostResponse {
   }
 }
 
-export class HostPageResponse {
-  @ApiProperty({ type: [HostResponse] }) items!: HostResponse[];
-  @ApiProperty() total!: number;
-  @ApiProperty() limit!: number;
-  @ApiProperty() offset!: number;
-}
+export class HostPageResponse extends PageResponseOf(HostResponse) {}

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { PaginationQuery } from '../../common/http/pagination.dto';
+import { PaginationQuery, PageResponseOf } from '../../common/http/pagination.dto';
 import { OptionalNotNull, PARTIAL_NOT_NULL } from './optional';
 import { type Item, VALUE_TYPES } from '../entities/item.entity';
 import { SyncStatus } from '../entities/sync-status';
@@ -85,12 +85,7 @@ export class ItemResponse {
   }
 }
 
-export class ItemPageResponse {
-  @ApiProperty({ type: [ItemResponse] }) items!: ItemResponse[];
-  @ApiProperty() total!: number;
-  @ApiProperty() limit!: number;
-  @ApiProperty() offset!: number;
-}
+export class ItemPageResponse extends PageResponseOf(ItemResponse) {}
 
 export class GroupResponse {
   @ApiProperty() id!: number;

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { PaginationQuery } from '../../common/http/pagination.dto';
+import { PaginationQuery, PageResponseOf } from '../../common/http/pagination.dto';
 import { MONITOR_TYPES, type MonitorType } from '../providers/monitor-provider';
 import type { Monitor } from '../entities/monitor.entity';
 import { SyncStatus } from '../entities/sync-status';
@@ -90,9 +90,4 @@ export class MonitorResponse {
   }
 }
 
-export class MonitorPageResponse {
-  @ApiProperty({ type: [MonitorResponse] }) items!: MonitorResponse[];
-  @ApiProperty() total!: number;
-  @ApiProperty() limit!: number;
-  @ApiProperty() offset!: number;
-}
+export class MonitorPageResponse extends PageResponseOf(MonitorResponse) {}

@@ -1,3 +1,4 @@
+import { PageResponseOf } from '../../../common/http/pagination.dto';
 import { ApiProperty } from '@nestjs/swagger';
 import { Privilege, type User } from '../user.entity';
 
@@ -23,9 +24,4 @@ export class UserResponse {
   }
 }
 
-export class UserPageResponse {
-  @ApiProperty({ type: [UserResponse] }) items!: UserResponse[];
-  @ApiProperty() total!: number;
-  @ApiProperty() limit!: number;
-  @ApiProperty() offset!: number;
-}
+export class UserPageResponse extends PageResponseOf(UserResponse) {}
