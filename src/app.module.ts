@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { MonitorsModule } from './monitors/monitors.module';
 import { QueueModule } from './queue/queue.module';
 
@@ -16,7 +17,7 @@ import { QueueModule } from './queue/queue.module';
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     const imports: NonNullable<ModuleMetadata['imports']> = [ConfigModule.forRoot(config), DatabaseModule, QueueModule];
-    if (servesHttp(config)) imports.push(AuthModule, HealthModule);
+    if (servesHttp(config)) imports.push(AuthModule, HealthModule, MetricsModule);
     imports.push(MonitorsModule, AlertsModule);
     return { module: AppModule, imports };
   }

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** Operations a client may call without a token; everything else must show the lock and its 401/403. */
-const PUBLIC_OPERATIONS = ['POST /api/v1/auth/login', 'GET /health/live', 'GET /health/ready'];
+const PUBLIC_OPERATIONS = ['POST /api/v1/auth/login', 'GET /health/live', 'GET /health/ready', 'GET /metrics'];
 
 /**
  * Runs `SwaggerParser.validate` in a plain Node process: swagger-parser is CommonJS that require()s the ESM-only

@@ -14,13 +14,14 @@ const PUBLIC_ROUTES = [
   'POST /api/v1/auth/login',
   'GET /health/live',
   'GET /health/ready',
+  'GET /metrics',
   // Served by SwaggerModule, outside Nest's controllers:
   'GET /docs',
   'GET /docs-json',
 ];
 
 /** Nest controller routes left outside the /api/v1 prefix (what probes call). */
-const UNPREFIXED_ROUTES = ['GET /health/live', 'GET /health/ready'];
+const UNPREFIXED_ROUTES = ['GET /health/live', 'GET /health/ready', 'GET /metrics'];
 
 /** The rest of what SwaggerModule mounts beside /docs and /docs-json: the UI's own files and the YAML form. */
 const isSwaggerAsset = (route: string) => /^GET \/docs(\/|-yaml$)/.test(route);
@@ -170,6 +171,7 @@ describe('route guard (e2e)', () => {
       'POST /api/v1/auth/login': 400,
       'GET /health/live': 200,
       'GET /health/ready': 200,
+      'GET /metrics': 200,
       'GET /docs': 200,
       'GET /docs-json': 200,
     });

@@ -39,4 +39,6 @@ export interface AppConfig {
   };
   readonly admin: { username: string; password?: string };
   readonly auth: { loginMaxFailures: number; loginWindowSeconds: number };
+  /** Bearer token GET /metrics requires; unset, the endpoint is public. */
+  readonly metrics: { token?: string };
 }

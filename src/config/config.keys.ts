@@ -40,4 +40,5 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { path: 'admin.password', env: 'NAGARE_ADMIN_PASSWORD', kind: 'string', secret: true },
   { path: 'auth.login_max_failures', env: 'LOGIN_MAX_FAILURES', kind: 'int', default: 5 },
   { path: 'auth.login_window_seconds', env: 'LOGIN_WINDOW_SECONDS', kind: 'int', default: 900 },
+  { path: 'metrics.token', env: 'METRICS_TOKEN', kind: 'string', secret: true },
 ];

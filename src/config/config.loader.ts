@@ -103,6 +103,7 @@ function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConf
       loginMaxFailures: schema.auth.login_max_failures,
       loginWindowSeconds: schema.auth.login_window_seconds,
     },
+    metrics: { token: schema.metrics?.token },
   });
 }
 

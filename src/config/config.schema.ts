@@ -118,6 +118,13 @@ export class AuthSection {
   @IsInt() @Min(1) @Max(86_400) login_window_seconds!: number;
 }
 
+export class MetricsSection {
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'token must be at least 16 characters long' })
+  token?: string;
+}
+
 export class ConfigSchema {
   @ValidateNested() @Type(() => ServerSection) server!: ServerSection;
   @ValidateNested() @Type(() => RedisSection) redis!: RedisSection;
@@ -129,4 +136,5 @@ export class ConfigSchema {
   @ValidateNested() @Type(() => QueueSection) queue!: QueueSection;
   @ValidateNested() @Type(() => AdminSection) admin!: AdminSection;
   @ValidateNested() @Type(() => AuthSection) auth!: AuthSection;
+  @IsOptional() @ValidateNested() @Type(() => MetricsSection) metrics?: MetricsSection;
 }

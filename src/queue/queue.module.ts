@@ -33,6 +33,6 @@ import { DEAD_LETTER_QUEUE, TASK_TYPES } from './task-types';
   ],
   controllers: [QueueController],
   providers: [QueueLifecycle, TaskQueues, TaskProducer, DeadLetters, TaskRuntime, TaskStatusService, QueueStatsService],
-  exports: [BullModule, RedisConnectionsModule, TaskProducer, TaskRuntime],
+  exports: [BullModule, RedisConnectionsModule, TaskProducer, TaskRuntime, TaskQueues, DeadLetters],
 })
 export class QueueModule {}

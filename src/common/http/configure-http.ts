@@ -13,6 +13,7 @@ export const API_PREFIX = 'api/v1';
 const UNPREFIXED = [
   { path: 'health/live', method: RequestMethod.GET },
   { path: 'health/ready', method: RequestMethod.GET },
+  { path: 'metrics', method: RequestMethod.GET },
 ];
 
 /**
