@@ -73,12 +73,20 @@ export class DeadLetters {
   /** Newest first, optionally of one type. */
   async list(limit: number, offset: number, type?: TaskType): Promise<{ items: DeadLetter[]; total: number }> {
     if (!type) {
-      const [jobs, total] = await Promise.all([this.queues.dead.getWaiting(offset, offset + limit - 1), this.count()]);
-      return { items: jobs.map((job) => job.data as DeadLetter), total };
+      const [letters, total] = await Promise.all([this.newestFirst(offset, offset + limit - 1), this.count()]);
+      return { items: letters, total };
     }
-    const all = (await this.queues.dead.getWaiting(0, -1)).map((job) => job.data as DeadLetter);
-    const matching = all.filter((letter) => letter.type === type);
+    const matching = (await this.newestFirst(0, -1)).filter((letter) => letter.type === type);
     return { items: matching.slice(offset, offset + limit), total: matching.length };
+  }
+
+  /**
+   * Bull pushes each new job on the head of the wait list, and getWaiting() reads the list tail first (the order
+   * a worker would take them): oldest first. Read from the head instead; a letter removed meanwhile is skipped.
+   */
+  private async newestFirst(start: number, end: number): Promise<DeadLetter[]> {
+    const jobs = await this.queues.dead.getJobs(['waiting'], start, end, false);
+    return jobs.filter((job): job is Job => Boolean(job)).map((job) => job.data as DeadLetter);
   }
 
   async get(taskId: string): Promise<DeadLetter> {

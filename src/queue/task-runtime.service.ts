@@ -6,6 +6,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
+import type Redis from 'ioredis';
 import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DeadLetters } from './dead-letters.service';
@@ -13,6 +14,7 @@ import { TaskQueues } from './task-queues';
 import { type TaskData, type TaskType } from './task-types';
 
 const SWEEP_EVERY_MS = 60_000;
+const BLOCKING_CLOSE_TIMEOUT_MS = 1000;
 
 /**
  * Moves a job this worker holds back to the front of its queue's wait list and drops its lock, so another worker
@@ -96,6 +98,9 @@ export class TaskRuntime implements OnApplicationBootstrap, BeforeApplicationShu
     const drained = Promise.all([...this.processing.values()].map((queue) => queue.pause(true).catch(() => undefined)));
     const finished = await Promise.race([drained.then(() => true), sleep(timeoutMs).then(() => false)]);
     if (finished) return;
+    // Bull's local pause closes the blocking connection only once its QUIT times out (500 ms), and a pop still
+    // pending there would take a requeued task straight back into this exiting process, to stall for 30 s.
+    await Promise.all([...this.processing.values()].map((queue) => stopTakingTasks(queue)));
     for (const [taskId, { queue, job }] of this.inFlight) {
       const keys = [queue.toKey('active'), queue.toKey('wait'), `${queue.toKey(String(job.id))}:lock`];
       const moved = await queue.client.eval(REQUEUE_ACTIVE, 3, ...keys, String(job.id)).catch(() => 0);
@@ -120,6 +125,26 @@ export class TaskRuntime implements OnApplicationBootstrap, BeforeApplicationShu
 
   private buryFailed(job: Job<TaskData>, error: Error): void {
     this.logger.error({ msg: `worker could not bury task ${job.data.type}:${job.id}; the sweep will`, err: error });
+  }
+}
+
+/**
+ * Closes the queue's blocking connection and waits until it is closed on both ends: Redis has then dropped the
+ * pop that was pending there, so it cannot take a task any more.
+ */
+async function stopTakingTasks(queue: Queue): Promise<void> {
+  // Not in Bull's typings: the blocking client, which exists once the queue has processed.
+  const internals = queue as Queue & { bclientInitialized?: boolean; bclient?: Redis };
+  const blocking = internals.bclientInitialized ? internals.bclient : undefined;
+  if (!blocking || blocking.status === 'end') return;
+  let ended: (() => void) | undefined;
+  const closed = new Promise<void>((resolve) => (ended = resolve));
+  blocking.once('end', ended!);
+  try {
+    blocking.disconnect();
+    await Promise.race([closed, sleep(BLOCKING_CLOSE_TIMEOUT_MS)]);
+  } finally {
+    blocking.removeListener('end', ended!);
   }
 }
 
