@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bull';
+import { EventEmitter } from 'node:events';
 import { bounded } from '../queue/bounded';
 import { DeadLetters } from '../queue/dead-letters.service';
 import { TaskQueues } from '../queue/task-queues';
@@ -11,6 +12,9 @@ export const QUEUE_READ_TIMEOUT_MS = 1000;
 const GAUGED_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
 type Listener = (jobId: string) => void;
+/** Bull's subscription to a global event, which its queue.on() starts without awaiting. */
+type BullInternals = { _registerEvent(event: string): Promise<unknown> | undefined };
+const RESUBSCRIBE_MS = 2000;
 
 /**
  * The task metrics. Gauges are read from Redis at scrape time. Counters and the duration histogram come from
@@ -26,6 +30,7 @@ type Listener = (jobId: string) => void;
 export class QueueMetrics implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('metrics');
   private readonly listeners: Array<{ queue: Queue<TaskData>; event: string; listener: Listener }> = [];
+  private destroyed = false;
 
   constructor(
     private readonly queues: TaskQueues,
@@ -44,6 +49,7 @@ export class QueueMetrics implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.destroyed = true;
     for (const { queue, event, listener } of this.listeners.splice(0)) queue.removeListener(event, listener);
   }
 
@@ -76,8 +82,19 @@ export class QueueMetrics implements OnModuleInit, OnModuleDestroy {
   }
 
   private listen(queue: Queue<TaskData>, event: string, listener: Listener): void {
-    queue.on(event, listener);
+    // Bull's own queue.on() subscribes in Redis and drops the promise: with Redis down at start it rejects
+    // unhandled and the subscription is never made. Attach the listener alone, and subscribe until it takes.
+    EventEmitter.prototype.on.call(queue, event, listener);
     this.listeners.push({ queue, event, listener });
+    this.subscribe(queue, event);
+  }
+
+  private subscribe(queue: Queue<TaskData>, event: string): void {
+    if (this.destroyed) return;
+    const registering = (queue as unknown as BullInternals)._registerEvent(event);
+    Promise.resolve(registering).catch(() => {
+      setTimeout(() => this.subscribe(queue, event), RESUBSCRIBE_MS).unref();
+    });
   }
 
   private completed(type: TaskType, queue: Queue<TaskData>, jobId: string): void {
