@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ConflictError, ServiceUnavailableError } from '../../common/http/domain-error';
+import { ConflictError } from '../../common/http/domain-error';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { bounded } from '../../queue/bounded';
 import { RedisConnections } from '../../queue/redis-connections';
 
 const TTL_MS = 60_000;
 const RENEW_EVERY_MS = 20_000;
+/** ioredis queues commands while Redis is down; a sync must fail fast instead of hanging. */
 const REDIS_TIMEOUT_MS = 2000;
 const POLL_MS = 250;
 
@@ -36,7 +38,7 @@ export class MonitorLock {
     const token = randomUUID();
     const redis = this.connections.commandClient;
     const deadline = Date.now() + waitMs;
-    while ((await this.bounded(redis.set(key, token, 'PX', TTL_MS, 'NX'))) !== 'OK') {
+    while ((await bounded(redis.set(key, token, 'PX', TTL_MS, 'NX'), REDIS_TIMEOUT_MS)) !== 'OK') {
       if (Date.now() >= deadline) throw new SyncInProgressError(`A sync of monitor ${monitorId} is already running`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
@@ -48,20 +50,7 @@ export class MonitorLock {
       return await work();
     } finally {
       clearInterval(renewal);
-      await this.bounded(redis.eval(RELEASE, 1, key, token)).catch(() => undefined);
-    }
-  }
-
-  /** ioredis queues commands while Redis is down; a sync must fail fast instead of hanging. */
-  private async bounded<T>(command: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ServiceUnavailableError('Redis is unavailable')), REDIS_TIMEOUT_MS);
-    });
-    try {
-      return await Promise.race([command, timeout]);
-    } finally {
-      clearTimeout(timer);
+      await bounded(redis.eval(RELEASE, 1, key, token), REDIS_TIMEOUT_MS).catch(() => undefined);
     }
   }
 }
