@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,31 @@ describe(Transactions.name, () => {
     await after;
     const names = (await data.getRepository(User).find()).map((user) => user.username);
     expect(names).toEqual(['survivor']);
+  });
+
+  it("holds the write lock from its first statement, so a read-then-write never meets another process's commit", async () => {
+    const otherProcess = new Database(join(dir, 'db.sqlite'), { timeout: 0 });
+    const tx = new Transactions(data);
+    let otherWriterWhileOpen: unknown;
+    try {
+      await tx.run(async (manager) => {
+        await manager.count(User);
+        try {
+          otherProcess.prepare('BEGIN IMMEDIATE').run();
+          otherProcess.prepare('ROLLBACK').run();
+          otherWriterWhileOpen = 'got the lock';
+        } catch (error) {
+          otherWriterWhileOpen = (error as { code?: string }).code;
+        }
+        await manager.insert(User, { username: 'after-read', passwordHash: 'x', privileges: 1 });
+      });
+      expect(otherWriterWhileOpen).toBe('SQLITE_BUSY');
+      otherProcess.prepare('BEGIN IMMEDIATE').run();
+      otherProcess.prepare('ROLLBACK').run();
+    } finally {
+      otherProcess.close();
+    }
+    expect(await data.getRepository(User).countBy({ username: 'after-read' })).toBe(1);
   });
 
   it('is what the raw data source gets wrong: concurrent transactions on one SQLite connection collide', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 
 /**
  * Every transaction of the service goes through here. On SQLite TypeORM runs all queries of the process on one
@@ -16,8 +16,39 @@ export class Transactions {
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.dataSource.options.type === 'postgres') return this.dataSource.transaction(work);
-    const turn = this.tail.then(() => this.dataSource.transaction(work));
+    const turn = this.tail.then(() => this.immediate(work));
     this.tail = turn.catch(() => undefined);
     return turn;
   }
+
+  /**
+   * TypeORM opens SQLite transactions with a deferred BEGIN. One that reads and then writes fails at once with
+   * SQLITE_BUSY when another process committed in between: upgrading a read snapshot to a write lock does not wait
+   * out the busy timeout. BEGIN IMMEDIATE takes the write lock first, so the transaction waits its turn like any
+   * other writer, which is what several worker processes on one SQLite file need.
+   */
+  private async immediate<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    beginImmediately(runner);
+    try {
+      await runner.startTransaction();
+      try {
+        const result = await work(runner.manager);
+        await runner.commitTransaction();
+        return result;
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+/** Rewrites the one statement TypeORM's SQLite runner opens a transaction with; savepoints are untouched. */
+function beginImmediately(runner: QueryRunner): void {
+  const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
+  (runner as { query: (...args: unknown[]) => Promise<unknown> }).query = (sql, ...rest) =>
+    query(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql, ...rest);
 }
