@@ -18,6 +18,7 @@ export class RedisConnections {
   private shared?: Redis;
   private subscriber?: Redis;
   private readonly all: Redis[] = [];
+  private readonly closingHooks: (() => Promise<unknown>)[] = [];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     const { host, port, username, password, db, tls } = config.redis;
@@ -47,7 +48,16 @@ export class RedisConnections {
     return this.create('client');
   }
 
+  /**
+   * Work that needs Redis one last time at shutdown, after the workers have drained (releasing what this process
+   * holds); closeAll() runs it before it closes the connections, whatever order Nest shuts the modules down in.
+   */
+  onClosing(hook: () => Promise<unknown>): void {
+    this.closingHooks.push(hook);
+  }
+
   async closeAll(): Promise<void> {
+    await Promise.all(this.closingHooks.map((hook) => hook().catch(() => undefined)));
     await Promise.all(
       this.all.map(async (connection) => {
         if (connection.status === 'end') return;

@@ -6,7 +6,6 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
-import type Redis from 'ioredis';
 import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DeadLetters } from './dead-letters.service';
@@ -14,7 +13,6 @@ import { TaskQueues } from './task-queues';
 import { type TaskData, type TaskType } from './task-types';
 
 const SWEEP_EVERY_MS = 60_000;
-const BLOCKING_CLOSE_TIMEOUT_MS = 1000;
 
 /**
  * Moves a job this worker holds back to the front of its queue's wait list and drops its lock, so another worker
@@ -95,12 +93,13 @@ export class TaskRuntime implements OnApplicationBootstrap, BeforeApplicationShu
       active: this.inFlight.size,
       timeout_ms: timeoutMs,
     });
-    const drained = Promise.all([...this.processing.values()].map((queue) => queue.pause(true).catch(() => undefined)));
+    const queues = [...this.processing.values()];
+    // A local pause that does not wait: it stops the fetch loops and aborts the blocking pop at once. Bull's own
+    // waiting pause leaves a reconnection promise unhandled when the process closes Redis before its jobs end.
+    await Promise.all(queues.map((queue) => queue.pause(true, true).catch(() => undefined)));
+    const drained = Promise.all(queues.map((queue) => currentJobsFinished(queue)));
     const finished = await Promise.race([drained.then(() => true), sleep(timeoutMs).then(() => false)]);
     if (finished) return;
-    // Bull's local pause closes the blocking connection only once its QUIT times out (500 ms), and a pop still
-    // pending there would take a requeued task straight back into this exiting process, to stall for 30 s.
-    await Promise.all([...this.processing.values()].map((queue) => stopTakingTasks(queue)));
     for (const [taskId, { queue, job }] of this.inFlight) {
       const keys = [queue.toKey('active'), queue.toKey('wait'), `${queue.toKey(String(job.id))}:lock`];
       const moved = await queue.client.eval(REQUEUE_ACTIVE, 3, ...keys, String(job.id)).catch(() => 0);
@@ -129,23 +128,12 @@ export class TaskRuntime implements OnApplicationBootstrap, BeforeApplicationShu
 }
 
 /**
- * Closes the queue's blocking connection and waits until it is closed on both ends: Redis has then dropped the
- * pop that was pending there, so it cannot take a task any more.
+ * Resolves once the jobs this queue is running now have finished and their outcome is stored: Bull keeps one
+ * promise per concurrency slot (not in its typings).
  */
-async function stopTakingTasks(queue: Queue): Promise<void> {
-  // Not in Bull's typings: the blocking client, which exists once the queue has processed.
-  const internals = queue as Queue & { bclientInitialized?: boolean; bclient?: Redis };
-  const blocking = internals.bclientInitialized ? internals.bclient : undefined;
-  if (!blocking || blocking.status === 'end') return;
-  let ended: (() => void) | undefined;
-  const closed = new Promise<void>((resolve) => (ended = resolve));
-  blocking.once('end', ended!);
-  try {
-    blocking.disconnect();
-    await Promise.race([closed, sleep(BLOCKING_CLOSE_TIMEOUT_MS)]);
-  } finally {
-    blocking.removeListener('end', ended!);
-  }
+function currentJobsFinished(queue: Queue): Promise<unknown> {
+  const slots = (queue as Queue & { processing?: Record<string, Promise<unknown>> }).processing ?? {};
+  return Promise.all(Object.values(slots).map((slot) => slot.catch(() => undefined)));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());

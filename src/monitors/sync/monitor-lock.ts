@@ -5,8 +5,9 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { bounded } from '../../queue/bounded';
 import { RedisConnections } from '../../queue/redis-connections';
 
-const TTL_MS = 60_000;
-const RENEW_EVERY_MS = 20_000;
+/** As Bull's job lock: a crashed holder's lock lapses within 30 s, and a live one renews it twice in that time. */
+const TTL_MS = 30_000;
+const RENEW_EVERY_MS = 10_000;
 /** ioredis queues commands while Redis is down; a sync must fail fast instead of hanging. */
 const REDIS_TIMEOUT_MS = 2000;
 const POLL_MS = 250;
@@ -19,17 +20,22 @@ export class SyncInProgressError extends ConflictError {}
 
 /**
  * One sync per monitor at a time, across processes and machines. The lock lives in Redis with a TTL that the
- * holder renews while it works, so a crashed worker's lock expires within a minute; only the owner may release it.
+ * holder renews while it works, so a crashed worker's lock expires within 30 s; only the owner may release it.
+ * A worker that shuts down with a sync still running (its task goes back to waiting) releases the lock as it
+ * goes, so the next worker does not wait out the TTL.
  */
 @Injectable()
 export class MonitorLock {
   private readonly prefix: string;
+  /** Lock key → owner token, for every lock this process holds now. */
+  private readonly held = new Map<string, string>();
 
   constructor(
     private readonly connections: RedisConnections,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.prefix = `${config.queue.prefix}:lock:monitor`;
+    connections.onClosing(() => this.releaseAll());
   }
 
   /** Runs `work` holding the monitor's lock, waiting up to `waitMs` for another holder to let go. */
@@ -46,11 +52,24 @@ export class MonitorLock {
       redis.eval(RENEW, 1, key, token, String(TTL_MS)).catch(() => undefined);
     }, RENEW_EVERY_MS);
     renewal.unref();
+    this.held.set(key, token);
     try {
       return await work();
     } finally {
       clearInterval(renewal);
-      await bounded(redis.eval(RELEASE, 1, key, token), REDIS_TIMEOUT_MS).catch(() => undefined);
+      this.held.delete(key);
+      await this.release(key, token);
     }
+  }
+
+  private async releaseAll(): Promise<void> {
+    const locks = [...this.held.entries()];
+    this.held.clear();
+    await Promise.all(locks.map(([key, token]) => this.release(key, token)));
+  }
+
+  private async release(key: string, token: string): Promise<void> {
+    const redis = this.connections.commandClient;
+    await bounded(redis.eval(RELEASE, 1, key, token), REDIS_TIMEOUT_MS).catch(() => undefined);
   }
 }
