@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Api, createMonitor } from '../support/inventory-factory';
+import { type Api, createMonitor } from './support/inventory-factory';
 import {
   apiOn,
   queueDetail,
@@ -12,19 +12,19 @@ import {
   sleep,
   type TaskJson,
   waitForTask,
-} from '../support/queue-helpers';
-import { freePort } from '../support/redis-server';
-import { type ExitStatus, ServiceProcess, waitFor } from '../support/service-process';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, testEnv } from '../support/test-app';
-import { ZabbixInventoryFixture } from '../support/zabbix-inventory-fixture';
+} from './support/queue-helpers';
+import { freePort } from './support/redis-server';
+import { type ExitStatus, ServiceProcess, waitFor } from './support/service-process';
+import { ADMIN_PASSWORD, ADMIN_USERNAME, testEnv } from './support/test-app';
+import { ZabbixInventoryFixture } from './support/zabbix-inventory-fixture';
 
 /**
  * The queue across real processes (`node dist/main.js`, built by `npm run build`): one API process (role api) and
  * worker processes (role worker) on one Redis prefix and one database, as an operator would run them.
  *
  * Slow by nature in one place: a worker killed with SIGKILL leaves its job to Bull's stall check (lockDuration and
- * stalledInterval are 30 s) and its monitor's sync lock to expire (MonitorLock's 60 s TTL), so that test takes
- * 60-90 s and allows 150.
+ * stalledInterval are 30 s) and its monitor's sync lock to expire (MonitorLock's 30 s TTL), so that test takes
+ * 30-70 s and allows 150.
  */
 jest.setTimeout(60_000);
 
