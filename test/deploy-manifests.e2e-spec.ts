@@ -283,6 +283,24 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(workerProbeCommand()).toEqual(compose.services.worker.healthcheck.test.slice(1));
   });
 
+  it('lets docker compose scale the worker: no fixed name or host port, role worker on the shared PostgreSQL and Redis', () => {
+    type Environment = Record<string, string> & { '<<'?: Record<string, string> };
+    type ComposeService = { container_name?: string; ports?: string[]; environment: Environment };
+    const compose = load(readFileSync(join(process.cwd(), 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, ComposeService>;
+    };
+    // js-yaml keeps a YAML merge key (`<<: *nagare-env`) as a plain key; Compose merges it.
+    const environment = ({ environment: { '<<': merged, ...own } }: ComposeService) => ({ ...merged, ...own });
+    const { api, worker } = compose.services;
+    expect(worker.container_name).toBeUndefined();
+    expect(worker.ports).toBeUndefined();
+    expect(environment(worker).NAGARE_ROLE).toBe('worker');
+    expect(environment(worker).DATABASE_URL).toMatch(/^postgres:\/\//);
+    for (const shared of ['REDIS_ADDR', 'DATABASE_URL', 'JWT_SECRET']) {
+      expect(environment(worker)[shared]).toBe(environment(api)[shared]);
+    }
+  });
+
   it('lets every pod outlive the worker shutdown timeout after SIGTERM', () => {
     const shutdownMs = Number(only('ConfigMap').data?.WORKER_SHUTDOWN_TIMEOUT_MS);
     expect(shutdownMs).toBe(25_000);
