@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -11,10 +11,14 @@ import {
 } from '@nestjs/swagger';
 import { Privilege, RequirePrivilege } from '../auth/decorators';
 import { DeadLetters } from './dead-letters.service';
+import { DeadLetterRecovery } from './dead-letter-recovery.service';
 import {
+  BulkRetriedResponse,
+  BulkRetryBody,
   DeadLetterPageResponse,
   DeadLetterQuery,
   DeadLetterResponse,
+  DeadLetterSummaryResponse,
   QueueCountsResponse,
   QueueStatsDetailResponse,
   QueueStatsResponse,
@@ -23,7 +27,6 @@ import {
   TaskStatusResponse,
 } from './queue.dto';
 import { QueueStatsService } from './queue-stats.service';
-import { TaskProducer } from './task-producer.service';
 import { TaskStatusService } from './task-status.service';
 import { parseTaskId } from './task-types';
 import { InvalidInputError } from '../common/http/domain-error';
@@ -37,7 +40,7 @@ export class QueueController {
     private readonly stats: QueueStatsService,
     private readonly status: TaskStatusService,
     private readonly deadLetters: DeadLetters,
-    private readonly producer: TaskProducer,
+    private readonly recovery: DeadLetterRecovery,
   ) {}
 
   @Get('queue/stats')
@@ -71,6 +74,29 @@ export class QueueController {
     return { ...page, limit: query.limit, offset: query.offset };
   }
 
+  // Before queue/dead/:task_id, which would otherwise take `summary` for a task id.
+  @Get('queue/dead/summary')
+  @RequirePrivilege(Privilege.Read)
+  @ApiOkResponse({ type: DeadLetterSummaryResponse, description: 'Counts by type and by normalised error reason' })
+  deadSummary(): Promise<DeadLetterSummaryResponse> {
+    return this.recovery.summary();
+  }
+
+  @Post('queue/dead/retry')
+  @HttpCode(202)
+  @RequirePrivilege(Privilege.Write)
+  @ApiAcceptedResponse({
+    type: BulkRetriedResponse,
+    description: 'The matching dead letters (oldest first, up to `limit`) queued again as new tasks and removed',
+  })
+  @ApiBadRequestResponse({ description: 'Neither type nor reason given, or one of them invalid' })
+  retryMatching(@Body() body: BulkRetryBody): Promise<BulkRetriedResponse> {
+    if (body.type === undefined && body.reason === undefined) {
+      throw new InvalidInputError('type or reason is required (retry by type, by reason, or both)');
+    }
+    return this.recovery.retryMatching({ type: body.type, reason: body.reason, limit: body.limit });
+  }
+
   @Get('queue/dead/:task_id')
   @RequirePrivilege(Privilege.Read)
   @ApiOkResponse({ type: DeadLetterResponse })
@@ -86,11 +112,8 @@ export class QueueController {
   @ApiNotFoundResponse({ description: 'No such dead letter' })
   async retry(@Param('task_id') taskId: string): Promise<RetriedResponse> {
     const letter = await this.deadLetters.get(validTaskId(taskId));
-    const { taskId: newTaskId } = await this.producer.enqueue(letter.type, letter.params as never, {
-      callbackUrl: letter.callback_url,
-    });
-    await this.deadLetters.remove(letter.task_id);
-    return { message: 'Task requeued', task_id: newTaskId, retried_from: letter.task_id };
+    const retried = await this.recovery.retry(letter);
+    return { message: 'Task requeued', task_id: retried.task_id, retried_from: retried.retried_from };
   }
 
   @Delete('queue/dead/:task_id')

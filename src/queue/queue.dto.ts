@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { PaginationQuery, PageResponseOf } from '../common/http/pagination.dto';
+import { MAX_REASON_LENGTH } from './error-reason';
 import { TASK_TYPES, type TaskType } from './task-types';
 
 /** The guide's stats object: tasks waiting to run (waiting + delayed) per type. */
@@ -80,4 +81,80 @@ export class TaskQueuedResponse {
     description: 'Present (true) when an identical task was already waiting and was returned instead',
   })
   deduplicated?: boolean;
+}
+
+export class DeadReasonCountResponse {
+  @ApiProperty({ example: 'Monitor unreachable: connect ECONNREFUSED <addr> (apiinfo.version)' }) reason!: string;
+  @ApiProperty({ example: 12 }) count!: number;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { pull_hosts: 10, pull_items: 2 },
+  })
+  by_type!: Partial<Record<TaskType, number>>;
+  @ApiProperty({ description: 'One raw error of this reason, as its dead letter holds it' }) example!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) oldest_failed_at!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) newest_failed_at!: string;
+}
+
+export class DeadLetterSummaryResponse {
+  @ApiProperty({ example: 14 }) total!: number;
+  @ApiProperty({ type: QueueStatsResponse, description: 'Every type, 0 when it has none' })
+  by_type!: Record<TaskType, number>;
+  @ApiProperty({
+    type: [DeadReasonCountResponse],
+    description: 'By error reason with ids, numbers, addresses, URLs and quoted values masked; most frequent first',
+  })
+  by_reason!: DeadReasonCountResponse[];
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) oldest_failed_at!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) newest_failed_at!: string | null;
+}
+
+export const BULK_RETRY_MAX = 10_000;
+
+/** POST /queue/dead/retry: which dead letters to retry; at least one of type and reason. */
+export class BulkRetryBody {
+  @ApiPropertyOptional({ enum: TASK_TYPES })
+  @IsOptional()
+  @IsIn(TASK_TYPES, { message: `type must be one of: ${TASK_TYPES.join(', ')}` })
+  type?: TaskType;
+
+  @ApiPropertyOptional({
+    description: 'A reason exactly as GET /queue/dead/summary lists it',
+    example: 'Monitor unreachable: connect ECONNREFUSED <addr> (apiinfo.version)',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_REASON_LENGTH)
+  reason?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: BULK_RETRY_MAX, default: 1000, description: 'Oldest first' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(BULK_RETRY_MAX)
+  limit: number = 1000;
+}
+
+export class RetriedTaskResponse {
+  @ApiProperty({ example: 'pull_hosts:43', description: 'The new task' }) task_id!: string;
+  @ApiProperty({ example: 'pull_hosts:42' }) retried_from!: string;
+  @ApiProperty({ description: 'An identical task was already waiting; its id is returned' }) deduplicated!: boolean;
+}
+
+export class NotRetriedResponse {
+  @ApiProperty({ example: 'pull_hosts:42' }) retried_from!: string;
+  @ApiProperty({ example: 'callback_url: the host is not allowed' }) error!: string;
+}
+
+export class BulkRetriedResponse {
+  @ApiProperty({ example: 2 }) retried!: number;
+  @ApiProperty({ type: [RetriedTaskResponse] }) tasks!: RetriedTaskResponse[];
+  @ApiProperty({
+    type: [NotRetriedResponse],
+    description: 'Letters that could not be queued again (e.g. their callback URL is now refused); they stay',
+  })
+  failed!: NotRetriedResponse[];
+  @ApiProperty({ description: 'Letters that matched beyond the limit, left for another call' }) remaining!: number;
 }

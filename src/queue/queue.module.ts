@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DeadLetterRecovery } from './dead-letter-recovery.service';
 import { DeadLetters } from './dead-letters.service';
 import { QueueController } from './queue.controller';
 import { QueueLifecycle } from './queue-lifecycle.service';
@@ -9,6 +10,8 @@ import { RedisConnections } from './redis-connections';
 import { RedisConnectionsModule } from './redis-connections.module';
 import { TaskProducer } from './task-producer.service';
 import { TaskQueues } from './task-queues';
+import { TaskEventsController } from './task-events.controller';
+import { TaskEvents } from './task-events.service';
 import { TaskRuntime } from './task-runtime.service';
 import { TaskStatusService } from './task-status.service';
 import { DEAD_LETTER_QUEUE, TASK_TYPES } from './task-types';
@@ -31,8 +34,18 @@ import { DEAD_LETTER_QUEUE, TASK_TYPES } from './task-types';
     }),
     BullModule.registerQueue(...[...TASK_TYPES, DEAD_LETTER_QUEUE].map((name) => ({ name }))),
   ],
-  controllers: [QueueController],
-  providers: [QueueLifecycle, TaskQueues, TaskProducer, DeadLetters, TaskRuntime, TaskStatusService, QueueStatsService],
+  controllers: [QueueController, TaskEventsController],
+  providers: [
+    QueueLifecycle,
+    TaskQueues,
+    TaskProducer,
+    DeadLetters,
+    DeadLetterRecovery,
+    TaskRuntime,
+    TaskStatusService,
+    TaskEvents,
+    QueueStatsService,
+  ],
   exports: [BullModule, RedisConnectionsModule, TaskProducer, TaskRuntime, TaskQueues, DeadLetters],
 })
 export class QueueModule {}

@@ -1,0 +1,99 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError } from '../common/http/domain-error';
+import { type DeadLetter, DeadLetters } from './dead-letters.service';
+import { type DeadLetterSummary, summariseDeadLetters } from './dead-letter-summary';
+import { normaliseErrorReason } from './error-reason';
+import { TaskProducer } from './task-producer.service';
+import type { TaskType } from './task-types';
+
+/** Every dead letter, in one read (DeadLetters.list takes a page size). */
+const EVERY_LETTER = Number.MAX_SAFE_INTEGER;
+
+export interface RetriedTask {
+  /** The new task. */
+  task_id: string;
+  retried_from: string;
+  /** True when an identical task was already waiting and that one was returned instead. */
+  deduplicated: boolean;
+}
+
+export interface BulkRetryFilter {
+  type?: TaskType;
+  /** A normalised reason, as GET /queue/dead/summary lists it. */
+  reason?: string;
+  /** At most this many letters, oldest first. */
+  limit: number;
+}
+
+export interface BulkRetryResult {
+  retried: number;
+  tasks: RetriedTask[];
+  /** Letters that could not be queued again (their callback URL is now refused, say); they stay dead letters. */
+  failed: { retried_from: string; error: string }[];
+  /** Letters that matched but were left for a later call (past the limit). */
+  remaining: number;
+}
+
+/** Looks at the dead letters as a whole, and puts them back to work one by one or in bulk. */
+@Injectable()
+export class DeadLetterRecovery {
+  private readonly logger = new Logger('queue');
+
+  constructor(
+    private readonly deadLetters: DeadLetters,
+    private readonly producer: TaskProducer,
+  ) {}
+
+  async summary(): Promise<DeadLetterSummary> {
+    return summariseDeadLetters(await this.all());
+  }
+
+  /**
+   * Queues the letter's task again as a new task (same type, params and callback), then drops the letter. The
+   * letter stays when queuing fails, so nothing is lost; a retry is never queued for a letter already gone.
+   */
+  async retry(letter: DeadLetter): Promise<RetriedTask> {
+    const { taskId, deduplicated } = await this.producer.enqueue(letter.type, letter.params as never, {
+      callbackUrl: letter.callback_url,
+    });
+    await this.deadLetters.remove(letter.task_id);
+    return { task_id: taskId, retried_from: letter.task_id, deduplicated };
+  }
+
+  /**
+   * Retries, oldest first, the letters of the type and/or the normalised reason, up to the limit. A letter
+   * another caller retried or removed meanwhile is skipped.
+   */
+  async retryMatching(filter: BulkRetryFilter): Promise<BulkRetryResult> {
+    const matching = (await this.all())
+      .filter((letter) => !filter.type || letter.type === filter.type)
+      .filter((letter) => filter.reason === undefined || normaliseErrorReason(letter.error) === filter.reason)
+      .reverse();
+    const tasks: RetriedTask[] = [];
+    const failed: BulkRetryResult['failed'] = [];
+    for (const letter of matching.slice(0, filter.limit)) {
+      const current = await this.deadLetters.find(letter.task_id);
+      if (!current) continue;
+      try {
+        tasks.push(await this.retry(current));
+      } catch (error) {
+        // One letter's own problem must not stop the others; Redis down stops them all (503).
+        if (!(error instanceof DomainError) || error.kind !== 'invalid') throw error;
+        failed.push({ retried_from: current.task_id, error: error.message });
+      }
+    }
+    this.logger.log({
+      msg: `retried ${tasks.length} dead letters`,
+      type: filter.type ?? null,
+      reason: filter.reason ?? null,
+      matched: matching.length,
+      failed: failed.length,
+    });
+    return { retried: tasks.length, tasks, failed, remaining: Math.max(0, matching.length - filter.limit) };
+  }
+
+  /** Newest first. */
+  private async all(): Promise<DeadLetter[]> {
+    return (await this.deadLetters.list(EVERY_LETTER, 0)).items;
+  }
+}
