@@ -33,6 +33,15 @@ describe(Transactions.name, () => {
     expect(await data.getRepository(User).count()).toBe(20);
   });
 
+  it('wraps the one SQLite query runner once, so thousands of transactions never pile wrappers up', async () => {
+    const tx = new Transactions(data);
+    await tx.run(insertUser('first'));
+    const query = data.createQueryRunner().query;
+    await tx.run(insertUser('second'));
+    await tx.run(insertUser('third'));
+    expect(data.createQueryRunner().query).toBe(query);
+  });
+
   it('rolls back only the transaction that failed, and later ones still run', async () => {
     const tx = new Transactions(data);
     const failing = tx.run(async (manager) => {

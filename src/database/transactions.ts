@@ -46,9 +46,19 @@ export class Transactions {
   }
 }
 
-/** Rewrites the one statement TypeORM's SQLite runner opens a transaction with; savepoints are untouched. */
+/** Marks a query runner whose query() already rewrites the BEGIN. */
+const BEGINS_IMMEDIATELY = Symbol('beginsImmediately');
+
+/**
+ * Rewrites the one statement TypeORM's SQLite runner opens a transaction with; savepoints are untouched. The
+ * SQLite drivers hand out one and the same query runner every time, so it is wrapped once: a wrapper per
+ * transaction would pile up until query() overflows the stack (after about 9,500 transactions in one process).
+ */
 function beginImmediately(runner: QueryRunner): void {
+  const marked = runner as QueryRunner & { [BEGINS_IMMEDIATELY]?: true };
+  if (marked[BEGINS_IMMEDIATELY]) return;
   const query = runner.query.bind(runner) as (...args: unknown[]) => Promise<unknown>;
   (runner as { query: (...args: unknown[]) => Promise<unknown> }).query = (sql, ...rest) =>
     query(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql, ...rest);
+  marked[BEGINS_IMMEDIATELY] = true;
 }
