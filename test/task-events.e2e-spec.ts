@@ -102,9 +102,9 @@ describe('live task progress over Server-Sent Events (e2e)', () => {
   });
 
   /** GET /tasks/:task_id/events, read as it streams. */
-  async function openEvents(taskId: string, bearer: string | null = token): Promise<SseStream> {
+  async function openEvents(taskId: string, bearer: string | null = token, base = baseUrl): Promise<SseStream> {
     const controller = new AbortController();
-    const res = await fetch(`${baseUrl}/api/v1/tasks/${encodeURIComponent(taskId)}/events`, {
+    const res = await fetch(`${base}/api/v1/tasks/${encodeURIComponent(taskId)}/events`, {
       headers: bearer ? { Authorization: `Bearer ${bearer}`, Accept: 'text/event-stream' } : {},
       signal: controller.signal,
     });
@@ -214,7 +214,12 @@ describe('live task progress over Server-Sent Events (e2e)', () => {
       events.findIndex((e) => e.event === 'progress'),
     );
     // The worker process ran it, not this API process.
-    expect(worker.systemLog()).toContain(`worker completed task ${taskId}`);
+    // (pino writes asynchronously: the line may land a moment after the task ended)
+    await waitFor(
+      `the worker process to log the completion of ${taskId}`,
+      () => (worker.systemLog().includes(`worker completed task ${taskId}`) ? true : undefined),
+      10_000,
+    );
     expect(t.app.get(TaskEvents).openStreams).toBe(0);
     completedTask = last.data as unknown as TaskJson;
   });
@@ -309,6 +314,34 @@ describe('live task progress over Server-Sent Events (e2e)', () => {
       expect(stream.comments.length).toBeGreaterThanOrEqual(3);
       expect(new Set(stream.comments)).toEqual(new Set([': keep-alive']));
       expect((await waitForTask(t.http, token, taskId, 'waiting')).state).toBe('waiting');
+    });
+
+    it('ends the stream with a gone event when the task disappears', async () => {
+      const taskId = await queuePull();
+      const stream = await openEvents(taskId);
+      await waitFor('the first event', () => (stream.events.length > 0 ? true : undefined), 10_000);
+      await (await pullHosts.getJob(taskId.split(':')[1]))!.remove();
+      const received = await ended(stream, 10_000);
+      expect(received.map((e) => e.event)).toEqual(['state', 'gone']);
+      expect(received[1].data).toEqual({ task_id: taskId, message: `Task ${taskId} not found` });
+    });
+
+    it('ends its streams when the API process shuts down, without holding the shutdown up', async () => {
+      const other = await startTestApp({ ...shared.env, NAGARE_ROLE: 'api' });
+      try {
+        await new Promise<void>((resolve) => other.http.listen(0, '127.0.0.1', resolve));
+        const otherUrl = `http://127.0.0.1:${(other.http.address() as AddressInfo).port}`;
+        const taskId = await queuePull();
+        const stream = await openEvents(taskId, token, otherUrl);
+        await waitFor('the first event', () => (stream.events.length > 0 ? true : undefined), 10_000);
+        const started = Date.now();
+        await other.close();
+        await ended(stream, 10_000);
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(stream.events.map((e) => e.event)).toEqual(['state']);
+      } finally {
+        await other.close().catch(() => undefined);
+      }
     });
 
     it('stops following the task when the client goes away', async () => {
