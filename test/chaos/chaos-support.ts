@@ -109,6 +109,10 @@ export class Cluster {
     return this.database!.kind;
   }
 
+  get databaseUrl(): string {
+    return this.database!.url;
+  }
+
   /** The environment of one process: nothing inherited from the test runner (PATH aside). */
   async envFor(role: 'api' | 'worker' | 'all', extra: Record<string, string> = {}): Promise<Record<string, string>> {
     const dir = mkdtempSync(join(this.root, `${role}-`));

@@ -1,0 +1,375 @@
+import { gzipSync } from 'node:zlib';
+import { monitorBody } from '../support/inventory-factory';
+import { acceptPushes } from '../support/queue-helpers';
+import { RedisServer } from '../support/redis-server';
+import type { ServiceProcess } from '../support/service-process';
+import { ZabbixInventoryFixture } from '../support/zabbix-inventory-fixture';
+import { Client, Cluster, recordFigures } from './chaos-support';
+import {
+  badValue,
+  changes,
+  idValue,
+  type Operation,
+  operationsOf,
+  rawRequest,
+  Rng,
+  type Schema,
+  StateDigest,
+  validValue,
+} from './fuzz-support';
+
+/**
+ * Part 4, bad input: a seeded fuzz over every path and method of the service's own OpenAPI document (/docs-json)
+ * against the built service (role api) on a private Redis: malformed and random path ids, query strings, JSON
+ * bodies (wrong types, missing and unknown fields, broken JSON, deep nesting, bodies over BODY_LIMIT), wrong content
+ * types and encodings, odd headers, with the token of each privilege or none. No answer may be a 5xx; after every
+ * rejected (4xx) request the database's rows and Redis's keys must be as before it; the server must still be alive.
+ *
+ * CHAOS_SEED=<n> replays a run (every run prints its seed); CHAOS_FUZZ_REQUESTS sets the count (default 5000).
+ */
+const REQUESTS = Number(process.env.CHAOS_FUZZ_REQUESTS ?? 5000);
+const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 2 ** 31);
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Percent-encodes; a lone surrogate, which has no UTF-8, goes as the bytes of one (invalid UTF-8 on purpose). */
+function encode(text: string): string {
+  return [...text]
+    .map((char) => {
+      try {
+        return encodeURIComponent(char);
+      } catch {
+        return '%ED%A0%80';
+      }
+    })
+    .join('');
+}
+
+interface Finding {
+  request: string;
+  status: number | string;
+  body: string;
+}
+
+describe('chaos 4: fuzz over every route of the OpenAPI document', () => {
+  let redis: RedisServer;
+  let fixture: ZabbixInventoryFixture;
+  let cluster: Cluster;
+  let api: ServiceProcess;
+  let client: Client;
+  let state: StateDigest;
+  const tokens: Record<string, string> = {};
+  const ids: number[] = [1, 2, 3];
+  let userIds: number[] = [];
+  let spareUserId = 0;
+
+  beforeAll(async () => {
+    console.log(`chaos fuzz: seed ${SEED} (CHAOS_SEED=${SEED} replays it), ${REQUESTS} requests`);
+    redis = await RedisServer.start();
+    fixture = await ZabbixInventoryFixture.start(3, 2);
+    acceptPushes(fixture);
+    cluster = await new Cluster(redis.url).init();
+    api = await cluster.startServer('api', { BODY_LIMIT: '16kb', LOGIN_MAX_FAILURES: '1000' });
+    client = new Client(`http://127.0.0.1:${api.port}`);
+    tokens.admin = await client.login();
+
+    // Something for valid ids to find: a monitor on the fixture, its pulled hosts and items, a local host and item,
+    // alerts, and users of privilege 1 and 2 (and one the fuzz may change or delete).
+    const monitor = await client.post(
+      '/api/v1/monitors',
+      monitorBody({ url: fixture.url, password: fixture.password }),
+    );
+    expect(monitor.status).toBe(201);
+    const monitorId = (monitor.body as { id: number }).id;
+    expect((await client.post(`/api/v1/monitors/${monitorId}/hosts/pull`)).status).toBe(200);
+    const host = await client.post('/api/v1/hosts', { name: 'fuzz-host' });
+    expect(host.status).toBe(201);
+    const hostId = (host.body as { id: number }).id;
+    const item = await client.post(`/api/v1/hosts/${hostId}/items`, { name: 'fuzz-item', key: 'fuzz.key' });
+    expect(item.status).toBe(201);
+    expect((await client.post('/api/v1/alerts/generate-test?count=5')).status).toBe(201);
+    ids.push(monitorId, hostId, (item.body as { id: number }).id);
+    for (const [name, privileges] of [
+      ['reader', 1],
+      ['writer', 2],
+      ['spare', 2],
+    ] as const) {
+      const res = await client.post('/api/v1/users', {
+        username: `fuzz-${name}`,
+        password: `fuzz-${name}-pw-1234`,
+        privileges,
+      });
+      expect(res.status).toBe(201);
+      const id = (res.body as { id: number }).id;
+      if (name === 'spare') spareUserId = id;
+      else {
+        userIds.push(id);
+        tokens[name] = await new Client(client.baseUrl).login(`fuzz-${name}`, `fuzz-${name}-pw-1234`);
+      }
+    }
+    userIds = [1, ...userIds];
+    state = await StateDigest.open(cluster.databaseUrl, redis.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await state?.close();
+    await cluster?.close();
+    await fixture?.close();
+    await redis?.destroy();
+  });
+
+  /** The token header of this request: each privilege, none, or a broken one. */
+  function authHeader(rng: Rng): Record<string, string> {
+    const pick = rng.next();
+    if (pick < 0.4) return { Authorization: `Bearer ${tokens.admin}` };
+    if (pick < 0.6) return { Authorization: `Bearer ${tokens.writer}` };
+    if (pick < 0.8) return { Authorization: `Bearer ${tokens.reader}` };
+    if (pick < 0.9) return {};
+    return {
+      Authorization: rng.pick([
+        'Bearer',
+        'Bearer ',
+        'bearer x',
+        `Basic ${Buffer.from('admin:admin').toString('base64')}`,
+        `Bearer ${tokens.admin}x`,
+        `Bearer ${tokens.admin.split('.').slice(0, 2).join('.')}.`,
+        `Bearer ${'a'.repeat(9000)}`,
+        'Bearer a.b.c',
+        `Bearer ${tokens.admin} ${tokens.admin}`,
+      ]),
+    };
+  }
+
+  function pathOf(rng: Rng, op: Operation): string {
+    const write = op.method !== 'GET';
+    return op.path.replace(/\{([^}]+)\}/g, () => {
+      // Writes to /users/{id} never reach the users whose tokens the fuzz uses, only the spare one.
+      const pool = op.path.startsWith('/api/v1/users') && write ? [spareUserId] : [...ids, ...userIds];
+      const id = idValue(rng, pool);
+      return /^[\x21-\x7e]*$/.test(id) && !id.includes('/') && !id.includes('?') && !id.includes('#') ? id : encode(id);
+    });
+  }
+
+  function queryOf(rng: Rng, op: Operation): string {
+    const parts: string[] = [];
+    const add = (name: string, value: unknown) => {
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      parts.push(`${encode(name)}=${encode(text ?? '')}`);
+    };
+    for (const param of op.parameters.filter((p) => p.in === 'query')) {
+      if (!rng.chance(0.7)) continue;
+      if (rng.chance(0.5)) add(param.name, validValue(rng, param.schema));
+      else if (rng.chance(0.2)) parts.push(`${param.name}=1&${param.name}=2`);
+      else if (rng.chance(0.2)) parts.push(`${param.name}[a]=1`);
+      else add(param.name, badValue(rng));
+    }
+    if (rng.chance(0.15)) add(rng.pick(['foo', 'limit', 'offset', '__proto__', 'constructor', '']), badValue(rng));
+    if (rng.chance(0.05)) parts.push(rng.pick(['%', '%%', '=&=', '&&&', 'a=%E0%A4%A', '[]=1']));
+    return parts.length ? `?${parts.join('&')}` : '';
+  }
+
+  /** A body (or none) with its headers, of one of the malformed kinds, or a valid one now and then. */
+  function bodyOf(rng: Rng, op: Operation): { headers: Record<string, string>; body?: Buffer; kind: string } {
+    const json = (value: unknown, kind: string) => ({
+      headers: { 'Content-Type': 'application/json' },
+      body: Buffer.from(JSON.stringify(value) ?? 'null'),
+      kind,
+    });
+    const schema: Schema = op.body ?? { type: 'object', properties: {} };
+    if (!op.body && rng.chance(0.6)) return { headers: {}, kind: 'none' };
+    const kind = rng.int(0, 12);
+    switch (kind) {
+      case 0:
+        return { headers: {}, kind: 'none' };
+      case 1:
+        return json(validValue(rng, schema), 'valid');
+      case 2: {
+        const value = validValue(rng, schema) as Record<string, unknown>;
+        const names = Object.keys(schema.properties ?? {});
+        if (names.length) value[rng.pick(names)] = badValue(rng);
+        return json(value, 'bad-field');
+      }
+      case 3: {
+        const value = validValue(rng, schema) as Record<string, unknown>;
+        const required = schema.required ?? [];
+        if (required.length) delete value[rng.pick(required)];
+        return json(value, 'missing-field');
+      }
+      case 4:
+        return json(
+          { ...(validValue(rng, schema) as object), [rng.pick(['id', 'is_admin', 'x', 'createdAt'])]: 1 },
+          'extra-field',
+        );
+      case 5:
+        return json(badValue(rng), 'wrong-root');
+      case 6:
+        return {
+          headers: { 'Content-Type': 'application/json' },
+          body: Buffer.from(
+            rng.pick(['{', '{"a":', '[1,', '{"a":1}}', "{'a':1}", 'nul', '{"a":NaN}', '{"a":1e309}', '\u0000']),
+          ),
+          kind: 'broken-json',
+        };
+      case 7:
+        return json(
+          { ...(validValue(rng, schema) as object), padding: 'x'.repeat(BODY_LIMIT_BYTES + rng.int(1, 4096)) },
+          'over-limit',
+        );
+      case 8: {
+        const type = rng.pick([
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'application/xml',
+          'multipart/form-data; boundary=zzz',
+          'multipart/form-data',
+          'application/octet-stream',
+          'application/json-patch+json',
+          '',
+          'garbage',
+        ]);
+        return {
+          headers: { 'Content-Type': type },
+          body: Buffer.from(rng.pick(['a=1&b=2', '<a/>', '--zzz\r\n', '{"name":"x"}', rng.string(60)])),
+          kind: 'wrong-type',
+        };
+      }
+      case 9: {
+        let nested: unknown = 1;
+        for (let i = 0; i < rng.int(50, 5000); i++) nested = rng.chance(0.5) ? [nested] : { a: nested };
+        return {
+          headers: { 'Content-Type': 'application/json' },
+          body: Buffer.from(JSON.stringify(nested)),
+          kind: 'deep',
+        };
+      }
+      case 10:
+        return {
+          headers: {
+            'Content-Type': rng.pick([
+              'application/json; charset=utf-7',
+              'application/json; charset=latin1',
+              'application/json; charset=utf-16',
+            ]),
+          },
+          body: Buffer.from(JSON.stringify(validValue(rng, schema))),
+          kind: 'charset',
+        };
+      case 11:
+        return {
+          headers: {
+            'Content-Type': 'application/json',
+            'Content-Encoding': rng.pick(['gzip', 'deflate', 'br', 'zstd']),
+          },
+          body: rng.chance(0.5)
+            ? gzipSync(Buffer.from(JSON.stringify(validValue(rng, schema))))
+            : Buffer.from('not compressed'),
+          kind: 'encoding',
+        };
+      default:
+        return json(validValue(rng, schema), 'valid');
+    }
+  }
+
+  function extraHeaders(rng: Rng): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (rng.chance(0.1)) headers.Accept = rng.pick(['text/html', 'application/xml', '*/*', 'garbage', '']);
+    if (rng.chance(0.1)) headers['X-Request-Id'] = rng.pick(['', 'x'.repeat(2000), '../..', '{"a":1}', '\t']);
+    if (rng.chance(0.05)) headers['X-Forwarded-For'] = rng.pick(['1.2.3.4', 'garbage', '::1, 10.0.0.1']);
+    if (rng.chance(0.05)) headers['Transfer-Encoding'] = 'identity';
+    return headers;
+  }
+
+  /** Digests until two 100 ms apart agree (at most 3 s). */
+  async function settledDigest(last: Map<string, string>): Promise<Map<string, string>> {
+    const deadline = Date.now() + 3000;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const next = await state.digest();
+      if (changes(last, next).length === 0 || Date.now() > deadline) return next;
+      last = next;
+    }
+  }
+
+  it('answers no 5xx, writes nothing for a rejected request, and stays alive', async () => {
+    const began = Date.now();
+    const docRes = await client.call('GET', '/docs-json', undefined, false);
+    expect(docRes.status).toBe(200);
+    const operations = operationsOf(docRes.body as Parameters<typeof operationsOf>[0]);
+    expect(operations.length).toBeGreaterThan(20);
+    const rng = new Rng(SEED);
+    const rowsBefore = await state.counts();
+
+    const byStatus: Record<string, number> = {};
+    const byKind: Record<string, number> = {};
+    const serverErrors: Finding[] = [];
+    const noAnswer: Finding[] = [];
+    const writesOnRejected: Finding[] = [];
+    const perRoute = new Map<string, number>();
+    let rejected = 0;
+    // The digest must see the writes of accepted requests, or its silence on rejected ones proves nothing.
+    let writesSeenOnAccepted = 0;
+    let before = await state.digest();
+
+    for (let i = 0; i < REQUESTS; i++) {
+      const op = operations[i % operations.length];
+      const path = `${pathOf(rng, op)}${queryOf(rng, op)}`;
+      const body = bodyOf(rng, op);
+      const headers = { ...authHeader(rng), ...extraHeaders(rng), ...body.headers };
+      const label = `#${i} ${op.method} ${path.slice(0, 200)} [${body.kind}]`;
+      byKind[body.kind] = (byKind[body.kind] ?? 0) + 1;
+      perRoute.set(`${op.method} ${op.path}`, (perRoute.get(`${op.method} ${op.path}`) ?? 0) + 1);
+      let status: number | string;
+      let text = '';
+      try {
+        const res = await rawRequest(api.port, op.method, path, headers, body.body);
+        status = res.status;
+        text = res.text;
+      } catch (error) {
+        status = (error as Error).message;
+      }
+      byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
+      if (typeof status !== 'number') noAnswer.push({ request: label, status, body: '' });
+      else if (status >= 500) serverErrors.push({ request: label, status, body: text.slice(0, 300) });
+      let after = await state.digest();
+      const changed = changes(before, after);
+      if (typeof status === 'number' && status >= 400 && status < 500) {
+        rejected += 1;
+        if (changed.length) writesOnRejected.push({ request: label, status, body: changed.join(', ').slice(0, 300) });
+      } else if (typeof status === 'number' && status < 300 && changed.length) writesSeenOnAccepted += 1;
+      // An accepted request may still be writing after its answer: the next request is judged against a state
+      // that has stopped moving.
+      if (typeof status === 'number' && status < 300 && (op.method !== 'GET' || changed.length)) {
+        after = await settledDigest(after);
+      }
+      before = after;
+    }
+
+    const live = await client.call('GET', '/health/live', undefined, false);
+    const stillServes = await client.get('/api/v1/monitors');
+    recordFigures('fuzz', {
+      seed: SEED,
+      operations: operations.length,
+      requests: REQUESTS,
+      requests_by_status: byStatus,
+      requests_by_body_kind: byKind,
+      rejected_4xx: rejected,
+      http_5xx: serverErrors.length,
+      no_answer: noAnswer.length,
+      writes_on_rejected: writesOnRejected.length,
+      writes_seen_on_accepted: writesSeenOnAccepted,
+      findings: [...serverErrors, ...noAnswer, ...writesOnRejected].slice(0, 20),
+      rows_before: rowsBefore,
+      rows_after: await state.counts(),
+      server_alive_after: live.status === 200 && !api.status,
+      runtime_ms: Date.now() - began,
+    });
+
+    expect([...perRoute.keys()]).toHaveLength(operations.length);
+    expect(serverErrors.slice(0, 10)).toEqual([]);
+    expect(noAnswer.slice(0, 10)).toEqual([]);
+    expect(writesOnRejected.slice(0, 10)).toEqual([]);
+    expect(writesSeenOnAccepted).toBeGreaterThan(0);
+    expect(live.status).toBe(200);
+    expect(api.status).toBeUndefined();
+    expect(stillServes.status).toBe(200);
+  }, 600_000);
+});
