@@ -251,4 +251,33 @@ describe('dead-letter summary and bulk retry (e2e)', () => {
     expect(after).toMatchObject({ total: 1, by_reason: [{ reason: INVALID_PAYLOAD, count: 1 }] });
     expect((await queueDetail(t.http, token)).dead).toBe(1);
   });
+
+  it('retries each letter once when two bulk retries of the same letters race', async () => {
+    const alerts = bullQueue(process.env.NAGARE_TEST_REDIS_URL as string, t.config.queue.prefix, 'generate_alerts');
+    try {
+      const letters: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const job = await alerts.add({ type: 'generate_alerts', params: { count: 'many' } }, { attempts: 1 });
+        letters.push(`generate_alerts:${job.id}`);
+      }
+      for (const taskId of letters) await waitForTask(t.http, token, taskId, 'dead');
+      await alerts.pause(); // globally: the retried tasks stay queued, to be counted
+
+      const [a, b] = await Promise.all([
+        api.post('/queue/dead/retry', { type: 'generate_alerts' }),
+        api.post('/queue/dead/retry', { type: 'generate_alerts' }),
+      ]);
+      expect([a.status, b.status]).toEqual([202, 202]);
+      const retried = [...a.body.tasks, ...b.body.tasks] as { task_id: string; retried_from: string }[];
+      expect(retried.map((task) => task.retried_from).sort()).toEqual([...letters].sort());
+      expect(new Set(retried.map((task) => task.task_id)).size).toBe(6);
+      expect(a.body.retried + b.body.retried).toBe(6);
+      const detail = await queueDetail(t.http, token);
+      expect(detail.queues.generate_alerts.paused + detail.queues.generate_alerts.waiting).toBe(6);
+      expect((await summary()).by_type.generate_alerts).toBe(0);
+    } finally {
+      await alerts.resume();
+      await alerts.close();
+    }
+  });
 });

@@ -1,13 +1,17 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { DomainError } from '../common/http/domain-error';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConflictError, DomainError } from '../common/http/domain-error';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { type DeadLetter, DeadLetters } from './dead-letters.service';
 import { type DeadLetterSummary, summariseDeadLetters } from './dead-letter-summary';
 import { normaliseErrorReason } from './error-reason';
+import { RedisConnections } from './redis-connections';
 import { TaskProducer } from './task-producer.service';
 import type { TaskType } from './task-types';
 
 /** Every dead letter, in one read (DeadLetters.list takes a page size). */
 const EVERY_LETTER = Number.MAX_SAFE_INTEGER;
+/** How long a retry holds its letter: far longer than an enqueue may take (1.5 s). */
+const CLAIM_MS = 10_000;
 
 export interface RetriedTask {
   /** The new task. */
@@ -42,6 +46,8 @@ export class DeadLetterRecovery {
   constructor(
     private readonly deadLetters: DeadLetters,
     private readonly producer: TaskProducer,
+    private readonly connections: RedisConnections,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async summary(): Promise<DeadLetterSummary> {
@@ -50,14 +56,28 @@ export class DeadLetterRecovery {
 
   /**
    * Queues the letter's task again as a new task (same type, params and callback), then drops the letter. The
-   * letter stays when queuing fails, so nothing is lost; a retry is never queued for a letter already gone.
+   * letter stays when queuing fails, so nothing is lost. Two retries of one letter at once (two operators, two
+   * bulk retries) would queue it twice: the first claims it in Redis, the other gets a ConflictError (409).
    */
   async retry(letter: DeadLetter): Promise<RetriedTask> {
-    const { taskId, deduplicated } = await this.producer.enqueue(letter.type, letter.params as never, {
-      callbackUrl: letter.callback_url,
-    });
-    await this.deadLetters.remove(letter.task_id);
-    return { task_id: taskId, retried_from: letter.task_id, deduplicated };
+    const claim = `${this.config.queue.prefix}:dead-retry:${letter.task_id}`;
+    const redis = this.connections.commandClient;
+    if ((await redis.set(claim, '1', 'PX', CLAIM_MS, 'NX')) !== 'OK') {
+      throw new ConflictError(`Dead letter ${letter.task_id} is being retried already`);
+    }
+    try {
+      // Claimed after another retry finished: the letter is gone, and must not be queued again.
+      if (!(await this.deadLetters.find(letter.task_id))) {
+        throw new ConflictError(`Dead letter ${letter.task_id} was retried or removed meanwhile`);
+      }
+      const { taskId, deduplicated } = await this.producer.enqueue(letter.type, letter.params as never, {
+        callbackUrl: letter.callback_url,
+      });
+      await this.deadLetters.remove(letter.task_id);
+      return { task_id: taskId, retried_from: letter.task_id, deduplicated };
+    } finally {
+      await redis.del(claim).catch(() => undefined);
+    }
   }
 
   /**
@@ -72,14 +92,14 @@ export class DeadLetterRecovery {
     const tasks: RetriedTask[] = [];
     const failed: BulkRetryResult['failed'] = [];
     for (const letter of matching.slice(0, filter.limit)) {
-      const current = await this.deadLetters.find(letter.task_id);
-      if (!current) continue;
       try {
-        tasks.push(await this.retry(current));
+        tasks.push(await this.retry(letter));
       } catch (error) {
+        // Retried or removed by someone else meanwhile: not ours to report.
+        if (error instanceof ConflictError) continue;
         // One letter's own problem must not stop the others; Redis down stops them all (503).
         if (!(error instanceof DomainError) || error.kind !== 'invalid') throw error;
-        failed.push({ retried_from: current.task_id, error: error.message });
+        failed.push({ retried_from: letter.task_id, error: error.message });
       }
     }
     this.logger.log({

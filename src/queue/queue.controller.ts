@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiConflictResponse,
   ApiExtraModels,
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -110,6 +111,7 @@ export class QueueController {
   @RequirePrivilege(Privilege.Write)
   @ApiAcceptedResponse({ type: RetriedResponse, description: 'Queued again as a new task; the dead letter is removed' })
   @ApiNotFoundResponse({ description: 'No such dead letter' })
+  @ApiConflictResponse({ description: 'The dead letter is being retried by another request' })
   async retry(@Param('task_id') taskId: string): Promise<RetriedResponse> {
     const letter = await this.deadLetters.get(validTaskId(taskId));
     const retried = await this.recovery.retry(letter);
