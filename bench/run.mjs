@@ -1,0 +1,570 @@
+// The benchmark suite (issue #7): `npm run bench` builds, then runs this against dist/main.js.
+// Each figure is measured next to a baseline in the same run; the ratios are what count on a noisy machine.
+// See docs/benchmarks.md for the method.
+/* global fetch, AbortSignal */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, tmpdir, totalmem, type as osType, release } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import autocannon from 'autocannon';
+import Queue from 'bull';
+import Redis from 'ioredis';
+import {
+  BENCH_DIR,
+  checkRedis,
+  Child,
+  deleteKeys,
+  expectStatus,
+  freePort,
+  http,
+  memoryOf,
+  percentile,
+  PRODUCER_JOB_OPTIONS,
+  redisUrl,
+  round,
+  Service,
+  sleep,
+} from './lib.mjs';
+
+const env = process.env;
+const SETTINGS = {
+  enqueueSeconds: Number(env.BENCH_ENQUEUE_SECONDS || 10),
+  enqueueWarmupSeconds: Number(env.BENCH_ENQUEUE_WARMUP_SECONDS || 3),
+  connections: 50,
+  drainTasks: Number(env.BENCH_DRAIN_TASKS || 20_000),
+  concurrency: 4,
+  syncHosts: Number(env.BENCH_SYNC_HOSTS || 2000),
+  syncItemsPerHost: Number(env.BENCH_SYNC_ITEMS || 10),
+  idleProbeSeconds: 3,
+};
+/** BENCH_ONLY=enqueue,drain,sync (sync includes responsiveness) runs a subset; the default is all. */
+const ONLY = new Set((env.BENCH_ONLY || 'sync,enqueue,drain').split(',').map((part) => part.trim()));
+/** BENCH_PROFILE_DIR=<dir> runs the services under --cpu-prof and leaves the profiles there. */
+const PROFILE_DIR = env.BENCH_PROFILE_DIR;
+const KEEP = env.BENCH_KEEP === '1';
+
+const REDIS = redisUrl();
+const RUN_ID = randomBytes(4).toString('hex');
+const PREFIX = `nagare:bench:${RUN_ID}`;
+const ADMIN_PASSWORD = `bench-${randomBytes(8).toString('hex')}`;
+const WORK = mkdtempSync(join(tmpdir(), 'nagare-bench-'));
+const children = new Set();
+const results = { settings: SETTINGS };
+
+function log(message) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function track(child) {
+  children.add(child);
+  child.exited.then(() => children.delete(child));
+  return child;
+}
+
+async function startService(name, role, extraEnv = {}) {
+  const port = role === 'worker' ? 0 : await freePort();
+  const serviceEnv = {
+    NODE_ENV: 'development',
+    PORT: String(port || 8080),
+    HOST: '127.0.0.1',
+    REDIS_URL: REDIS,
+    DATABASE_URL: env.BENCH_DATABASE_URL || `sqlite:${join(WORK, 'nagare.sqlite')}`,
+    DATA_DIR: join(WORK, 'data'),
+    LOG_DIR: join(WORK, `logs-${name}`),
+    JWT_SECRET: `bench-secret-${RUN_ID}-0123456789abcdef0123456789`,
+    NAGARE_ROLE: role,
+    QUEUE_PREFIX: PREFIX,
+    NAGARE_ADMIN_USERNAME: 'admin',
+    NAGARE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    WORKER_CONCURRENCY: String(SETTINGS.concurrency),
+    LOG_LEVEL: env.BENCH_LOG_LEVEL || 'info',
+    ...extraEnv,
+  };
+  const nodeArgs = PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
+  const service = track(new Service(name, serviceEnv, { logFile: join(WORK, `${name}.out`), nodeArgs }));
+  await service.ready();
+  return service;
+}
+
+async function login(service) {
+  const body = expectStatus(
+    'login',
+    await http('POST', service.url('/api/v1/auth/login'), { body: { username: 'admin', password: ADMIN_PASSWORD } }),
+    200,
+  );
+  return body.token;
+}
+
+// ------------------------------------------------------------------ responsiveness probe
+
+/**
+ * Requests each path one after another (a pause of `gapMs` between two) until `stop()` is true, and keeps the
+ * latencies of each path.
+ */
+async function probe(service, token, paths, stop, gapMs = 10) {
+  const latencies = Object.fromEntries(paths.map((path) => [path, []]));
+  const failures = Object.fromEntries(paths.map((path) => [path, 0]));
+  await Promise.all(
+    paths.map(async (path) => {
+      const headers = { Authorization: `Bearer ${token}` };
+      while (!stop()) {
+        const started = performance.now();
+        try {
+          const res = await fetch(service.url(path), { headers, signal: AbortSignal.timeout(10_000) });
+          await res.arrayBuffer();
+          if (res.status !== 200) failures[path] += 1;
+        } catch {
+          failures[path] += 1;
+        }
+        latencies[path].push(performance.now() - started);
+        await sleep(gapMs);
+      }
+    }),
+  );
+  return Object.fromEntries(
+    paths.map((path) => [
+      path,
+      {
+        samples: latencies[path].length,
+        failures: failures[path],
+        p50: round(percentile(latencies[path], 50), 2),
+        p99: round(percentile(latencies[path], 99), 2),
+        max: round(Math.max(...latencies[path]), 2),
+      },
+    ]),
+  );
+}
+
+// ------------------------------------------------------------------ 3 and 4: sync and responsiveness
+
+async function syncBench() {
+  const hosts = ONLY.has('sync') ? SETTINGS.syncHosts : 50;
+  const itemsPerHost = ONLY.has('sync') ? SETTINGS.syncItemsPerHost : 10;
+  log(`Zabbix fixture: ${hosts} hosts × ${itemsPerHost} items`);
+  const fixture = track(
+    new Child('zabbix-fixture', [join(BENCH_DIR, 'zabbix-fixture.mjs'), String(hosts), String(itemsPerHost)], {
+      logFile: join(WORK, 'zabbix-fixture.out'),
+    }),
+  );
+  const zabbix = await fixture.message();
+
+  const service = await startService('all', 'all');
+  const token = await login(service);
+  const monitor = expectStatus(
+    'create monitor',
+    await http('POST', service.url('/api/v1/monitors'), {
+      token,
+      body: { name: 'bench', url: zabbix.url, type: 'zabbix', username: zabbix.username, password: zabbix.password },
+    }),
+    201,
+  );
+
+  if (!ONLY.has('sync')) {
+    log('sync skipped: pulling a small monitor so the alert generator has hosts');
+    expectStatus('pull', await http('POST', service.url(`/api/v1/monitors/${monitor.id}/hosts/pull`), { token }), 200);
+    await service.stop();
+    await fixture.stop();
+    return;
+  }
+
+  const paths = ['/health/live', '/api/v1/queue/stats'];
+  log(`responsiveness at idle (${SETTINGS.idleProbeSeconds} s)`);
+  await probe(
+    service,
+    token,
+    paths,
+    (() => {
+      const until = performance.now() + 500;
+      return () => performance.now() > until;
+    })(),
+  ); // warm-up, not counted
+  const idleUntil = performance.now() + SETTINGS.idleProbeSeconds * 1000;
+  const idle = await probe(service, token, paths, () => performance.now() > idleUntil);
+
+  log('sync: pull_hosts as a task in the role-all process, probing latencies meanwhile');
+  const posted = performance.now();
+  const queued = expectStatus(
+    'pull-async',
+    await http('POST', service.url(`/api/v1/monitors/${monitor.id}/hosts/pull-async`), { token }),
+    202,
+  );
+  let task;
+  let observedDone = null;
+  const probing = probe(service, token, paths, () => observedDone !== null);
+  for (;;) {
+    task = expectStatus('task', await http('GET', service.url(`/api/v1/tasks/${queued.task_id}`), { token }), 200);
+    if (task.state === 'completed' || task.state === 'failed' || task.state === 'dead') break;
+    if (performance.now() - posted > 180_000) throw new Error(`the sync did not end within 3 minutes: ${task.state}`);
+    await sleep(50);
+  }
+  observedDone = performance.now();
+  const during = await probing;
+  if (task.state !== 'completed') throw new Error(`the sync task ended ${task.state}: ${JSON.stringify(task.error)}`);
+  const memory = memoryOf(service.pid);
+  const syncMs = Date.parse(task.finished_at) - Date.parse(task.started_at);
+  await service.stop();
+
+  log('sync baseline: the same JSON-RPC calls, replies thrown away');
+  const fetchOnly = track(
+    new Child(
+      'fetch-only',
+      [join(BENCH_DIR, 'baselines', 'fetch-only.mjs'), zabbix.url, zabbix.username, zabbix.password, '100'],
+      { logFile: join(WORK, 'fetch-only.out') },
+    ),
+  );
+  const baseline = await fetchOnly.message(120_000);
+  await fixture.stop();
+
+  const totalItems = task.result.items.total;
+  results.sync = {
+    hosts: task.result.total,
+    items: totalItems,
+    wall_ms: syncMs,
+    end_to_end_ms: round(observedDone - posted, 0),
+    hosts_per_s: round((task.result.total * 1000) / syncMs, 0),
+    items_per_s: round((totalItems * 1000) / syncMs, 0),
+    peak_rss_mb: memory.peakRssMb,
+    baseline_fetch_only_ms: round(baseline.ms, 0),
+    baseline_calls: baseline.calls,
+    baseline_bytes: baseline.bytes,
+    ratio: round(syncMs / baseline.ms, 2),
+  };
+  results.responsiveness = { idle, during_sync: during };
+}
+
+// ------------------------------------------------------------------ 1: enqueue
+
+async function cannon(url, token, seconds) {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: SETTINGS.connections,
+    duration: seconds,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  return {
+    requests: result.requests.total,
+    rps: round(result.requests.average, 0),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/** Runs sum up: requests/s over all of them; p50 is their mean, p99 the worst (percentiles do not merge). */
+function combine(runs, seconds) {
+  const requests = runs.reduce((sum, run) => sum + run.requests, 0);
+  return {
+    requests,
+    rps: round(requests / seconds, 0),
+    p50: round(runs.reduce((sum, run) => sum + run.p50, 0) / runs.length, 1),
+    p99: Math.max(...runs.map((run) => run.p99)),
+    non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+  };
+}
+
+async function enqueueBench() {
+  const path = '/api/v1/alerts/generate-test-async?count=1';
+  const { enqueueSeconds: seconds, enqueueWarmupSeconds: warmup } = SETTINGS;
+
+  const service = await startService('api', 'api');
+  const token = await login(service);
+  const port = await freePort();
+  const nest = track(
+    new Child('nest-baseline', [join(BENCH_DIR, 'baselines', 'nest-app.mjs'), String(port), REDIS, `${PREFIX}:nest`], {
+      logFile: join(WORK, 'nest-baseline.out'),
+    }),
+  );
+  await nest.message();
+  const nestUrl = `http://127.0.0.1:${port}${path}`;
+
+  // Ours and baseline (b) take turns in slices, so a burst of load from elsewhere hits both alike.
+  const slices = Math.max(1, Math.round(seconds / 2.5));
+  const slice = seconds / slices;
+  log(
+    `enqueue: ours (role api) and baseline (b), a minimal NestJS app calling queue.add: ${SETTINGS.connections} ` +
+      `connections, ${warmup} s warm-up each, then ${slices} alternating slices of ${slice} s each`,
+  );
+  await cannon(service.url(path), token, warmup);
+  await cannon(nestUrl, null, warmup);
+  const oursRuns = [];
+  const nestRuns = [];
+  for (let i = 0; i < slices; i++) {
+    oursRuns.push(await cannon(service.url(path), token, slice));
+    nestRuns.push(await cannon(nestUrl, null, slice));
+  }
+  const ours = combine(oursRuns, seconds);
+  const nestResult = combine(nestRuns, seconds);
+  await service.stop();
+  await nest.stop();
+
+  log('enqueue baseline (a): plain bull queue.add, 50 in flight');
+  const bull = track(
+    new Child(
+      'bull-enqueue',
+      [
+        join(BENCH_DIR, 'baselines', 'bull-enqueue.mjs'),
+        REDIS,
+        `${PREFIX}:plain`,
+        String(seconds),
+        String(SETTINGS.connections),
+        String(warmup),
+      ],
+      { logFile: join(WORK, 'bull-enqueue.out') },
+    ),
+  );
+  const bullResult = await bull.message(120_000);
+
+  results.enqueue = {
+    ours,
+    baseline_nest: nestResult,
+    baseline_bull: {
+      requests: bullResult.requests,
+      rps: round(bullResult.rps, 0),
+      p50: round(bullResult.p50, 2),
+      p99: round(bullResult.p99, 2),
+    },
+    ratio_vs_nest: round(ours.rps / nestResult.rps, 2),
+    ratio_vs_bull: round(ours.rps / bullResult.rps, 2),
+  };
+  await deleteKeys(REDIS, `${PREFIX}:generate_alerts:*`);
+  await deleteKeys(REDIS, `${PREFIX}:nest:*`);
+  await deleteKeys(REDIS, `${PREFIX}:plain:*`);
+}
+
+// ------------------------------------------------------------------ 2: drain
+
+async function fill(prefix, name, data, count) {
+  const queue = new Queue(name, { prefix, redis: REDIS });
+  await queue.isReady();
+  for (let done = 0; done < count; done += 1000) {
+    const batch = Math.min(1000, count - done);
+    await queue.addBulk(Array.from({ length: batch }, () => ({ data, opts: PRODUCER_JOB_OPTIONS })));
+  }
+  await queue.close();
+}
+
+/** Starts the worker, then polls the queue's lists until it is empty: tasks/s from the first task taken. */
+async function drain(prefix, name, count, startWorker) {
+  const redis = new Redis(REDIS);
+  const key = (part) => `${prefix}:${name}:${part}`;
+  const counts = async () => {
+    const [[, wait], [, active], [, delayed], [, failed], [, paused]] = await redis
+      .multi()
+      .llen(key('wait'))
+      .llen(key('active'))
+      .zcard(key('delayed'))
+      .zcard(key('failed'))
+      .llen(key('paused'))
+      .exec();
+    return { wait, active, delayed, failed, paused };
+  };
+  const before = await counts();
+  if (before.wait !== count) throw new Error(`expected ${count} waiting jobs in ${name}, found ${before.wait}`);
+  const worker = await startWorker();
+  let started = null;
+  let current = before;
+  const deadline = performance.now() + 180_000;
+  for (;;) {
+    current = await counts();
+    const now = performance.now();
+    if (started === null && current.wait < count) started = now;
+    if (current.wait + current.active + current.delayed + current.paused === 0) break;
+    if (now > deadline) throw new Error(`${name} still had ${JSON.stringify(current)} after 3 minutes`);
+    await sleep(20);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const memory = memoryOf(worker.pid);
+  await worker.stop();
+  redis.disconnect();
+  return {
+    tasks: count,
+    seconds: round(seconds, 2),
+    tasks_per_s: round(count / seconds, 0),
+    failed: current.failed,
+    ...memory,
+  };
+}
+
+async function drainBench() {
+  const count = SETTINGS.drainTasks;
+  await deleteKeys(REDIS, `${PREFIX}:generate_alerts:*`);
+  log(`drain: ${count} generate_alerts tasks (count=1), one worker process at concurrency ${SETTINGS.concurrency}`);
+  await fill(PREFIX, 'generate_alerts', { type: 'generate_alerts', params: { count: 1 } }, count);
+  const ours = await drain(PREFIX, 'generate_alerts', count, () => startService('worker', 'worker'));
+  const deadRedis = new Redis(REDIS);
+  const dead = await deadRedis.llen(`${PREFIX}:dead:wait`);
+  deadRedis.disconnect();
+
+  log(`drain baseline: plain bull, ${count} no-op jobs at concurrency ${SETTINGS.concurrency}`);
+  await fill(`${PREFIX}:plain`, 'noop', { type: 'noop', params: { count: 1 } }, count);
+  const plain = await drain(`${PREFIX}:plain`, 'noop', count, async () => {
+    const child = track(
+      new Child('bull-drain', [join(BENCH_DIR, 'baselines', 'bull-drain.mjs'), REDIS, `${PREFIX}:plain`, '4'], {
+        logFile: join(WORK, 'bull-drain.out'),
+      }),
+    );
+    await child.message();
+    return child;
+  });
+  results.drain = {
+    ours: { ...ours, dead_letters: dead },
+    baseline_bull: plain,
+    ratio: round(ours.tasks_per_s / plain.tasks_per_s, 2),
+  };
+}
+
+// ------------------------------------------------------------------ report
+
+function targets() {
+  const list = [];
+  const add = (name, met, measured) => list.push({ target: name, met, measured });
+  const { enqueue, drain, sync, responsiveness } = results;
+  if (enqueue) {
+    add(
+      'enqueue ≥ 0.8 × minimal Nest app, p99 ≤ 50 ms',
+      enqueue.ratio_vs_nest >= 0.8 && enqueue.ours.p99 <= 50 && enqueue.ours.non2xx === 0,
+      `${enqueue.ratio_vs_nest} ×, p99 ${enqueue.ours.p99} ms, non-2xx ${enqueue.ours.non2xx}`,
+    );
+  }
+  if (drain) {
+    add(
+      'drain ≥ 0.7 × plain Bull',
+      drain.ratio >= 0.7 && drain.ours.failed === 0,
+      `${drain.ratio} ×, ${drain.ours.failed} failed`,
+    );
+  }
+  if (sync) {
+    add(
+      'sync ≤ 2 × fetch-only, peak RSS ≤ 400 MB',
+      sync.ratio <= 2 && sync.peak_rss_mb !== null && sync.peak_rss_mb <= 400,
+      `${sync.ratio} ×, ${sync.peak_rss_mb} MB`,
+    );
+  }
+  if (responsiveness) {
+    const worst = Math.max(...Object.values(responsiveness.during_sync).map((probe) => probe.p99));
+    add('p99 ≤ 50 ms during the sync', worst <= 50, `worst p99 ${worst} ms`);
+  }
+  return list;
+}
+
+function table(rows) {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column] ?? '').length)));
+  return rows
+    .map((row, index) => {
+      const line = row.map((cell, column) => String(cell ?? '').padEnd(widths[column])).join('  ');
+      return index === 0 ? `${line}\n${widths.map((width) => '-'.repeat(width)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
+function report() {
+  const rows = [['benchmark', 'ours', 'baseline', 'ratio', 'detail']];
+  const { enqueue, drain, sync, responsiveness } = results;
+  if (enqueue) {
+    rows.push([
+      'enqueue req/s (vs Nest app)',
+      enqueue.ours.rps,
+      enqueue.baseline_nest.rps,
+      enqueue.ratio_vs_nest,
+      `p50/p99 ${enqueue.ours.p50}/${enqueue.ours.p99} ms vs ${enqueue.baseline_nest.p50}/${enqueue.baseline_nest.p99} ms`,
+    ]);
+    rows.push([
+      'enqueue req/s (vs bull add)',
+      enqueue.ours.rps,
+      enqueue.baseline_bull.rps,
+      enqueue.ratio_vs_bull,
+      `bull p50/p99 ${enqueue.baseline_bull.p50}/${enqueue.baseline_bull.p99} ms`,
+    ]);
+  }
+  if (drain) {
+    rows.push([
+      'drain tasks/s',
+      drain.ours.tasks_per_s,
+      drain.baseline_bull.tasks_per_s,
+      drain.ratio,
+      `${drain.ours.tasks} in ${drain.ours.seconds} s vs ${drain.baseline_bull.seconds} s; failed ${drain.ours.failed}`,
+    ]);
+  }
+  if (sync) {
+    rows.push([
+      'sync wall ms (lower is better)',
+      sync.wall_ms,
+      sync.baseline_fetch_only_ms,
+      sync.ratio,
+      `${sync.hosts} hosts/${sync.items} items: ${sync.hosts_per_s} hosts/s, ${sync.items_per_s} items/s, peak RSS ${sync.peak_rss_mb} MB`,
+    ]);
+  }
+  if (responsiveness) {
+    for (const path of Object.keys(responsiveness.idle)) {
+      const busy = responsiveness.during_sync[path];
+      const idle = responsiveness.idle[path];
+      rows.push([
+        `p99 ms ${path}`,
+        busy.p99,
+        idle.p99,
+        round(busy.p99 / idle.p99, 1),
+        `during sync vs idle; ${busy.samples} samples, max ${busy.max} ms, failures ${busy.failures}`,
+      ]);
+    }
+  }
+  const verdicts = results.targets.map((t) => [t.met ? 'MET' : 'MISSED', t.target, t.measured]);
+  process.stdout.write(`\n${table(rows)}\n\nTargets\n${table([['', 'target', 'measured'], ...verdicts])}\n`);
+}
+
+async function machine() {
+  const redis = new Redis(REDIS);
+  const info = await redis.info('server');
+  redis.disconnect();
+  return {
+    host: hostname(),
+    os: `${osType()} ${release()}`,
+    cpus: cpus().length,
+    cpu_model: cpus()[0]?.model,
+    memory_gb: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+    redis: /redis_version:(\S+)/.exec(info)?.[1],
+    database: env.BENCH_DATABASE_URL ? 'postgres' : 'sqlite',
+  };
+}
+
+async function main() {
+  const started = performance.now();
+  await checkRedis(REDIS);
+  results.started_at = new Date().toISOString();
+  results.machine = await machine();
+  log(`run ${RUN_ID}: queue prefix ${PREFIX}, work dir ${WORK}`);
+  await syncBench();
+  if (ONLY.has('enqueue')) await enqueueBench();
+  if (ONLY.has('drain')) await drainBench();
+  results.targets = targets();
+  results.duration_s = round((performance.now() - started) / 1000, 0);
+  report();
+  const out = join(BENCH_DIR, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  log(`done in ${results.duration_s} s; wrote bench/results/latest.json`);
+}
+
+async function cleanUp() {
+  for (const child of [...children]) await child.stop('SIGTERM', 5000).catch(() => undefined);
+  await deleteKeys(REDIS, `${PREFIX}:*`).catch(() => undefined);
+  if (!KEEP) rmSync(WORK, { recursive: true, force: true });
+}
+
+let failed = false;
+try {
+  await main();
+} catch (error) {
+  failed = true;
+  process.stderr.write(`\nbenchmark failed: ${error.stack ?? error.message}\n`);
+} finally {
+  await cleanUp();
+}
+process.exit(failed ? 1 : 0);
