@@ -11,8 +11,11 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 /** Where each part leaves the figures of its last run (one JSON file per part); docs/reliability.md reports them. */
 export const RESULTS_DIR = join(process.cwd(), 'test', 'chaos', 'results');
 
-/** Writes the part's figures to test/chaos/results/<part>.json and prints them. */
-export function recordFigures(part: string, figures: Record<string, unknown>): void {
+/**
+ * Writes the part's figures to test/chaos/results/<part>.json (formatted as the repository's Prettier wants it, so
+ * `npm run lint` passes with the results committed) and prints them.
+ */
+export async function recordFigures(part: string, figures: Record<string, unknown>): Promise<void> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const record = {
     part,
@@ -20,7 +23,10 @@ export function recordFigures(part: string, figures: Record<string, unknown>): v
     database: process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite',
     ...figures,
   };
-  writeFileSync(join(RESULTS_DIR, `${part}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  const file = join(RESULTS_DIR, `${part}.json`);
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(JSON.stringify(record), { ...options, filepath: file }));
   console.log(`chaos ${part}: ${JSON.stringify(record)}`);
 }
 

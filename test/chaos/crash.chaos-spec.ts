@@ -132,7 +132,7 @@ describe('chaos 1: worker processes killed with SIGKILL mid-run', () => {
       dead: number;
     };
 
-    recordFigures('crash', {
+    await recordFigures('crash', {
       tasks: TASKS,
       kills: kills.length,
       kill_details: kills,

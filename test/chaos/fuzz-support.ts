@@ -70,10 +70,23 @@ export interface Operation {
   parameters: Parameter[];
   body?: Schema;
   secured: boolean;
+  /** From the 403 answer's description ("Needs privilege N or more"), when the route has one. */
+  requiredPrivilege?: number;
 }
 
 interface OpenApiDocument {
-  paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: unknown; security?: unknown[] }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: Parameter[];
+        requestBody?: unknown;
+        security?: unknown[];
+        responses?: Record<string, { description?: string }>;
+      }
+    >
+  >;
   components?: { schemas?: Record<string, Schema> };
 }
 
@@ -105,6 +118,8 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
         parameters: (op.parameters ?? []).map((p) => ({ ...p, schema: resolve(p.schema) })),
         body: resolve(body),
         secured: (op.security?.length ?? 0) > 0,
+        requiredPrivilege:
+          Number(/privilege (\d)/.exec(op.responses?.['403']?.description ?? '')?.[1] ?? NaN) || undefined,
       });
     }
   }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { monitorBody } from '../support/inventory-factory';
 import { acceptPushes } from '../support/queue-helpers';
@@ -157,9 +158,10 @@ describe('chaos 4: fuzz over every route of the OpenAPI document', () => {
     };
     for (const param of op.parameters.filter((p) => p.in === 'query')) {
       if (!rng.chance(0.7)) continue;
-      if (rng.chance(0.5)) add(param.name, validValue(rng, param.schema));
-      else if (rng.chance(0.2)) parts.push(`${param.name}=1&${param.name}=2`);
-      else if (rng.chance(0.2)) parts.push(`${param.name}[a]=1`);
+      const roll = rng.next();
+      if (roll < 0.5) add(param.name, validValue(rng, param.schema));
+      else if (roll < 0.6) parts.push(`${param.name}=1&${param.name}=2`);
+      else if (roll < 0.7) parts.push(`${param.name}[a]=1`);
       else add(param.name, badValue(rng));
     }
     if (rng.chance(0.15)) add(rng.pick(['foo', 'limit', 'offset', '__proto__', 'constructor', '']), badValue(rng));
@@ -289,6 +291,28 @@ describe('chaos 4: fuzz over every route of the OpenAPI document', () => {
     }
   }
 
+  it('runs no handler for a request with a Transfer-Encoding other than chunked', async () => {
+    // Node's parser hands such a request to the app, then fails on its body with a bare 400: the app must refuse
+    // it first, or the client sees a 400 for alerts that were written.
+    const alerts = async () => ((await client.get('/api/v1/alerts?limit=1')).body as { total: number }).total;
+    const before = await alerts();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(api.port, '127.0.0.1', () =>
+        socket.write(
+          `POST /api/v1/alerts/generate-test?count=3 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tokens.admin}\r\n` +
+            'Transfer-Encoding: identity\r\nConnection: close\r\n\r\n',
+        ),
+      );
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await alerts()).toBe(before);
+  });
+
   it('answers no 5xx, writes nothing for a rejected request, and stays alive', async () => {
     const began = Date.now();
     const docRes = await client.call('GET', '/docs-json', undefined, false);
@@ -327,6 +351,8 @@ describe('chaos 4: fuzz over every route of the OpenAPI document', () => {
         status = (error as Error).message;
       }
       byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
+      // CHAOS_FUZZ_TRACE=1 prints every request and its answer.
+      if (process.env.CHAOS_FUZZ_TRACE) console.log(`${label} -> ${status} ${text.slice(0, 160)}`);
       if (typeof status !== 'number') noAnswer.push({ request: label, status, body: '' });
       else if (status >= 500) serverErrors.push({ request: label, status, body: text.slice(0, 300) });
       let after = await state.digest();
@@ -345,7 +371,7 @@ describe('chaos 4: fuzz over every route of the OpenAPI document', () => {
 
     const live = await client.call('GET', '/health/live', undefined, false);
     const stillServes = await client.get('/api/v1/monitors');
-    recordFigures('fuzz', {
+    await recordFigures('fuzz', {
       seed: SEED,
       operations: operations.length,
       requests: REQUESTS,

@@ -120,7 +120,7 @@ describe('chaos 2: Redis stopped for 10 s under enqueue load', () => {
     };
     const queuedTotal = detail.queues.generate_alerts.completed;
 
-    recordFigures('redis-outage', {
+    await recordFigures('redis-outage', {
       outage_ms: upAt - downAt,
       requests: enqueues.length,
       requests_by_status: statusCounts(enqueues),

@@ -35,7 +35,7 @@ describe('chaos 3: SIGTERM to a worker with 20 active tasks', () => {
   }, 120_000);
 
   afterAll(async () => {
-    recordFigures('shutdown', figures);
+    await recordFigures('shutdown', figures);
     await cluster?.close();
     await proxy?.close();
     await fixture?.close();

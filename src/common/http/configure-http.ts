@@ -6,6 +6,7 @@ import type { AppConfig } from '../../config/app-config';
 import { httpLogger } from '../logging/http-logger';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { setupOpenApi } from './openapi';
+import { rejectUnsupportedTransferEncoding } from './transfer-encoding';
 
 export const API_PREFIX = 'api/v1';
 
@@ -25,6 +26,7 @@ export async function configureHttp(app: INestApplication, config: AppConfig, ro
   express.set('trust proxy', config.server.trustProxy);
   express.disable('x-powered-by');
   express.use(httpLogger(rootLogger));
+  express.use(rejectUnsupportedTransferEncoding);
   express.useBodyParser('json', { limit: config.server.bodyLimit });
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
   app.useGlobalPipes(
