@@ -245,6 +245,7 @@ describe('chaos 5: tokens, privileges, brute force, disabled users, leaks', () =
         .filter((secret) => exchange.text.replace(exchange.issued ?? '\u0000', '').includes(secret))
         .map((secret) => `${exchange.request} carries ${secret.slice(0, 12)}…`),
     );
+    figures.http_5xx = exchanges.filter((exchange) => exchange.status >= 500).length;
     figures.leaks = {
       secrets_checked: secrets.size,
       responses_checked: exchanges.length,

@@ -313,6 +313,15 @@ describe('chaos 4: fuzz over every route of the OpenAPI document', () => {
     expect(await alerts()).toBe(before);
   });
 
+  it('answers 400 naming the field to a NUL character in a body or query string (PostgreSQL cannot store it)', async () => {
+    const body = await client.post('/api/v1/hosts', { name: 'nul\u0000host' });
+    expect(body.status).toBe(400);
+    expect(JSON.stringify(body.body)).toContain('name must not contain the NUL character');
+    const query = await client.get('/api/v1/hosts?name=%00');
+    expect(query.status).toBe(400);
+    expect(JSON.stringify(query.body)).toContain('name must not contain the NUL character');
+  });
+
   it('answers no 5xx, writes nothing for a rejected request, and stays alive', async () => {
     const began = Date.now();
     const docRes = await client.call('GET', '/docs-json', undefined, false);
@@ -369,6 +378,14 @@ describe('chaos 4: fuzz over every route of the OpenAPI document', () => {
       before = after;
     }
 
+    // Each 5xx with what the service logged about it (its request id), so a finding names its cause.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const log = api.systemLog().split('\n');
+    for (const finding of serverErrors) {
+      const requestId = /"request_id":"([^"]+)"/.exec(finding.body)?.[1];
+      const line = requestId ? log.find((l) => l.includes(requestId) && /"level":50|error/i.test(l)) : undefined;
+      if (line) finding.body = line.slice(0, 600);
+    }
     const live = await client.call('GET', '/health/live', undefined, false);
     const stillServes = await client.get('/api/v1/monitors');
     await recordFigures('fuzz', {

@@ -6,6 +6,7 @@ import type { AppConfig } from '../../config/app-config';
 import { httpLogger } from '../logging/http-logger';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { setupOpenApi } from './openapi';
+import { rejectNulCharacters } from './nul-characters';
 import { rejectUnsupportedTransferEncoding } from './transfer-encoding';
 
 export const API_PREFIX = 'api/v1';
@@ -28,6 +29,7 @@ export async function configureHttp(app: INestApplication, config: AppConfig, ro
   express.use(httpLogger(rootLogger));
   express.use(rejectUnsupportedTransferEncoding);
   express.useBodyParser('json', { limit: config.server.bodyLimit });
+  express.use(rejectNulCharacters);
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
   app.useGlobalPipes(
     new ValidationPipe({

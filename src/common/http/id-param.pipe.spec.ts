@@ -6,7 +6,7 @@ describe(IdParamPipe.name, () => {
     ['1', 1],
     ['42', 42],
     ['007', 7],
-    ['999999999999999', 999_999_999_999_999],
+    ['2147483647', 2_147_483_647],
   ])('turns %p into %p', (text, id) => {
     expect(new IdParamPipe().transform(text)).toBe(id);
   });
@@ -19,6 +19,13 @@ describe(IdParamPipe.name, () => {
       expect(() => pipe.transform(text)).toThrow('monitor_id must be a positive integer');
     },
   );
+
+  it.each(['2147483648', '999999999999999'])('answers %p, past the largest integer id, with a 400', (text) => {
+    // PostgreSQL would fail the query on it ("out of range for type integer") and the client would get a 500.
+    expect(() => new IdParamPipe('monitor_id').transform(text)).toThrow(
+      'monitor_id must not be greater than 2147483647',
+    );
+  });
 
   it('names the parameter "id" by default', () => {
     expect(() => new IdParamPipe().transform('abc')).toThrow('id must be a positive integer');
