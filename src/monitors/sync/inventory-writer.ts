@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import {
   type EntityManager,
@@ -205,12 +206,13 @@ export class InventoryWriter {
 }
 
 /**
- * INSERT … ON CONFLICT DO UPDATE of these rows, as `manager.upsert` writes it, but without TypeORM reading the
- * rows' ids back into them afterwards (`updateEntity(false)`): on SQLite, which has no RETURNING there, TypeORM
- * guesses those ids from last_insert_rowid() as if every row had just been inserted. For rows that were updated
- * that number is whatever the connection inserted last (another monitor, say), so the guessed ids are wrong and,
- * when it is smaller than the batch, zero for some rows, and the upsert fails with "Cannot update entity because
- * entity id is not set in the entity." Nothing here needs the ids: the callers read what they need afterwards.
+ * INSERT … ON CONFLICT DO UPDATE of these rows, as `manager.upsert` writes it, built here rather than by TypeORM's
+ * query builder. The builder reads no ids back (TypeORM guesses them from last_insert_rowid() on SQLite, wrongly for
+ * updated rows, and the upsert then fails with "Cannot update entity because entity id is not set in the entity";
+ * nothing here needs them), and it spent most of a sync's CPU assembling parameters: a 500-row batch of items took
+ * longer to build than to run, and on SQLite, whose driver runs statements synchronously, that held the event loop.
+ * Values go through the driver's own conversion (dates, booleans), so they are stored exactly as TypeORM stores them.
+ * After each statement the event loop gets a turn, so health checks and API requests are answered during a big sync.
  */
 async function upsert<T extends ObjectLiteral>(
   manager: EntityManager,
@@ -218,24 +220,35 @@ async function upsert<T extends ObjectLiteral>(
   rows: QueryDeepPartialEntity<T>[],
   conflictPaths: string[],
 ): Promise<void> {
+  if (rows.length === 0) return;
   const metadata = manager.dataSource.getMetadata(entity);
+  const driver = manager.dataSource.driver;
   const conflict = metadata.mapPropertyPathsToColumns(conflictPaths);
-  const overwrite = metadata.columns.filter(
+  const columns = metadata.columns.filter(
     (column) =>
-      !conflict.includes(column) &&
-      column.isUpdate !== false &&
       !column.generatedType &&
+      column.isInsert !== false &&
       rows.some((row) => column.getEntityValue(row) !== undefined),
   );
-  await manager
-    .createQueryBuilder()
-    .insert()
-    .into(entity)
-    .values(rows)
-    .orUpdate(
-      [...conflict, ...overwrite].map((column) => column.databaseName),
-      conflict.map((column) => column.databaseName),
-    )
-    .updateEntity(false)
-    .execute();
+  const overwrite = columns.filter((column) => !conflict.includes(column) && column.isUpdate !== false);
+  const postgres = driver.options.type === 'postgres';
+  const quote = (name: string) => `"${name}"`;
+  const parameters: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const placeholders = columns.map((column) => {
+      const value = column.getEntityValue(row);
+      parameters.push(value === undefined ? null : driver.preparePersistentValue(value, column));
+      return postgres ? `$${parameters.length}` : '?';
+    });
+    return `(${placeholders.join(', ')})`;
+  });
+  const updates = [...conflict, ...overwrite].map(
+    (column) => `${quote(column.databaseName)} = EXCLUDED.${quote(column.databaseName)}`,
+  );
+  const sql =
+    `INSERT INTO ${quote(metadata.tableName)} (${columns.map((column) => quote(column.databaseName)).join(', ')}) ` +
+    `VALUES ${tuples.join(', ')} ` +
+    `ON CONFLICT (${conflict.map((column) => quote(column.databaseName)).join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
+  await manager.query(sql, parameters);
+  await yieldToEventLoop();
 }
