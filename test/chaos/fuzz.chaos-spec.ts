@@ -322,6 +322,21 @@ describe('chaos 4: fuzz over every route of the OpenAPI document', () => {
     expect(JSON.stringify(query.body)).toContain('name must not contain the NUL character');
   });
 
+  it('answers 4xx, not 500, to ids past the database integer range in paths, bodies and query strings', async () => {
+    const big = 2147483648;
+    const answers = await Promise.all([
+      client.get(`/api/v1/hosts/${big}`),
+      client.post('/api/v1/hosts', { name: 'big-monitor', monitor_id: big }),
+      client.post('/api/v1/hosts', { name: 'big-group', group_id: big }),
+      client.post('/api/v1/alerts', { message: 'm', severity: 1, host_id: big }),
+      client.post('/api/v1/alerts', { message: 'm', severity: 1, item_id: big }),
+      client.get(`/api/v1/alerts?host_id=${big}&item_id=${big}`),
+      client.get(`/api/v1/items?host_id=${big}`),
+      client.get(`/api/v1/hosts?monitor_id=${big}&group_id=${big}`),
+    ]);
+    expect(answers.map((res) => res.status)).toEqual(answers.map(() => 400));
+  });
+
   it('answers no 5xx, writes nothing for a rejected request, and stays alive', async () => {
     const began = Date.now();
     const docRes = await client.call('GET', '/docs-json', undefined, false);

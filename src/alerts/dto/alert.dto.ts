@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
+import { MAX_ID } from '../../common/http/id-param.pipe';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PaginationQuery, PageResponseOf } from '../../common/http/pagination.dto';
 import { MAX_TEST_ALERTS } from '../../queue/task-payloads';
@@ -22,12 +23,14 @@ export class CreateAlertDto {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(MAX_ID)
   host_id?: number;
 
   @ApiPropertyOptional({ description: 'The item it is about, which must be on host_id when both are given' })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(MAX_ID)
   item_id?: number;
 
   @ApiPropertyOptional({ default: '' }) @IsOptional() @IsString() @MaxLength(4096) comment?: string;
@@ -63,9 +66,9 @@ export class AlertQuery extends PaginationQuery {
   @Max(2)
   status?: AlertStatus;
 
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) host_id?: number;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) host_id?: number;
 
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) item_id?: number;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) item_id?: number;
 
   @ApiPropertyOptional({ description: 'Substring of the message, any case' })
   @IsOptional()

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { MAX_ID } from '../../common/http/id-param.pipe';
 import { PaginationQuery, PageResponseOf } from '../../common/http/pagination.dto';
 import { OptionalNotNull, PARTIAL_NOT_NULL } from './optional';
 import type { Host } from '../entities/host.entity';
@@ -17,12 +18,14 @@ export class CreateHostDto {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(MAX_ID)
   monitor_id?: number | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, description: 'null: in no group' })
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(MAX_ID)
   group_id?: number | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, example: '10.0.0.12' })
@@ -39,8 +42,8 @@ export class CreateHostDto {
 export class UpdateHostDto extends PartialType(CreateHostDto, PARTIAL_NOT_NULL) {}
 
 export class HostQuery extends PaginationQuery {
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) monitor_id?: number;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) group_id?: number;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) monitor_id?: number;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) group_id?: number;
 
   @ApiPropertyOptional({ enum: [0, 1, 2, 3] })
   @IsOptional()

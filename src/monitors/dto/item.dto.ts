@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { MAX_ID } from '../../common/http/id-param.pipe';
 import { PaginationQuery, PageResponseOf } from '../../common/http/pagination.dto';
 import { OptionalNotNull, PARTIAL_NOT_NULL } from './optional';
 import { type Item, VALUE_TYPES } from '../entities/item.entity';
@@ -30,7 +31,7 @@ export class CreateItemDto {
 export class UpdateItemDto extends PartialType(CreateItemDto, PARTIAL_NOT_NULL) {}
 
 export class ItemQuery extends PaginationQuery {
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) host_id?: number;
+  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) host_id?: number;
 
   @ApiPropertyOptional({ enum: [0, 1, 2, 3] })
   @IsOptional()
