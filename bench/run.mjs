@@ -558,6 +558,12 @@ async function cleanUp() {
   if (!KEEP) rmSync(WORK, { recursive: true, force: true });
 }
 
+// Ctrl-C: the children get the signal too; the keys and the work directory still go.
+process.once('SIGINT', () => {
+  log('interrupted: cleaning up');
+  cleanUp().finally(() => process.exit(130));
+});
+
 let failed = false;
 try {
   await main();
