@@ -99,5 +99,9 @@ const doc = readFileSync(DOC, 'utf8');
 const from = doc.indexOf(START);
 const to = doc.indexOf(END);
 if (from < 0 || to < 0) throw new Error(`${DOC} lacks the ${START} … ${END} markers`);
-writeFileSync(DOC, `${doc.slice(0, from)}${lines.join('\n')}${doc.slice(to + END.length)}`);
+const text = `${doc.slice(0, from)}${lines.join('\n')}${doc.slice(to + END.length)}`;
+// Formatted as `npm run lint` wants it (the tables aligned).
+const prettier = await import('prettier');
+const options = (await prettier.resolveConfig(DOC)) ?? {};
+writeFileSync(DOC, await prettier.format(text, { ...options, filepath: DOC }));
 console.log(`docs/reliability.md: figures of ${PARTS.filter(([p]) => results[p]).length} parts written`);
