@@ -1,5 +1,6 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import type { AppConfig } from './config/app-config';
+import { AdminModule } from './admin/admin.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
@@ -7,6 +8,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MonitorsModule } from './monitors/monitors.module';
+import { SyncScheduleModule } from './monitors/schedule/sync-schedule.module';
 import { QueueModule } from './queue/queue.module';
 
 /**
@@ -17,8 +19,8 @@ import { QueueModule } from './queue/queue.module';
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     const imports: NonNullable<ModuleMetadata['imports']> = [ConfigModule.forRoot(config), DatabaseModule, QueueModule];
-    if (servesHttp(config)) imports.push(AuthModule, HealthModule, MetricsModule);
-    imports.push(MonitorsModule, AlertsModule);
+    if (servesHttp(config)) imports.push(AuthModule, HealthModule, MetricsModule, AdminModule);
+    imports.push(MonitorsModule, AlertsModule, SyncScheduleModule);
     return { module: AppModule, imports };
   }
 }

@@ -23,6 +23,16 @@ const PUBLIC_ROUTES = [
 /** Nest controller routes left outside the /api/v1 prefix (what probes call). */
 const UNPREFIXED_ROUTES = ['GET /health/live', 'GET /health/ready', 'GET /metrics'];
 
+/**
+ * The queue dashboard (src/admin): Bull Board's Express router, mounted as middleware by its module and so outside
+ * Nest's controllers and the global bearer guard. Its own middleware, mounted before it at the same path,
+ * authenticates every visitor (Basic or bearer credentials of a user with privilege 2).
+ */
+const DASHBOARD_MOUNT = '/admin/queues';
+/** What configure-http.ts excludes from the prefix for it; Nest mounts its not-found handler there. */
+const DASHBOARD_EXCLUDED = '/admin/queues{/*path}';
+const DASHBOARD_PATHS = ['/admin/queues', '/admin/queues/', '/admin/queues/api/queues', '/admin/queues/queue/dead'];
+
 /** The rest of what SwaggerModule mounts beside /docs and /docs-json: the UI's own files and the YAML form. */
 const isSwaggerAsset = (route: string) => /^GET \/docs(\/|-yaml$)/.test(route);
 
@@ -41,8 +51,21 @@ function expressRoutes(t: TestApp): string[] {
     const catchAll = METHODS.every((method) => methods.includes(method.toLowerCase()));
     if (!catchAll) return methods.map((method) => `${method.toUpperCase()} ${route.path}`);
     // Nest mounts its not-found handler on every method of each path excluded from the prefix.
-    return UNPREFIXED_ROUTES.some((unprefixed) => unprefixed.endsWith(` ${route.path}`)) ? [] : [`ALL ${route.path}`];
+    const excluded =
+      route.path === DASHBOARD_EXCLUDED ||
+      UNPREFIXED_ROUTES.some((unprefixed) => unprefixed.endsWith(` ${route.path}`));
+    return excluded ? [] : [`ALL ${route.path}`];
   });
+}
+
+/** The paths Express middleware is mounted at (not `/`), whoever mounted it. */
+function middlewareMounts(t: TestApp): string[] {
+  const express = t.app.getHttpAdapter().getInstance() as {
+    router: { stack: (ExpressLayer & { rawPath?: unknown })[] };
+  };
+  return express.router.stack.flatMap(({ route, rawPath }) =>
+    !route && typeof rawPath === 'string' && rawPath !== '/' ? [rawPath] : [],
+  );
 }
 
 interface NestRoute {
@@ -160,6 +183,24 @@ describe('route guard (e2e)', () => {
         status: 401,
         challenge: expect.stringMatching(/^Bearer\b/),
       });
+    }
+  });
+
+  it("mounts middleware at a path only for the Swagger UI files, Nest's own handlers under /api/v1 and the dashboard", () => {
+    expect(sorted(middlewareMounts(t))).toEqual(sorted(['/api/v1', '/docs', DASHBOARD_MOUNT]));
+  });
+
+  it('guards the dashboard, outside the bearer guard, with its own middleware: 401 and a Basic challenge', async () => {
+    for (const path of DASHBOARD_PATHS) {
+      for (const verb of ['get', 'post', 'put', 'delete'] as const) {
+        const res = await request(t.http)[verb](path);
+        expect({ verb, path, status: res.status, challenge: res.headers['www-authenticate'] }).toEqual({
+          verb,
+          path,
+          status: 401,
+          challenge: expect.stringMatching(/^Basic realm="Nagare dashboard"/),
+        });
+      }
     }
   });
 

@@ -26,6 +26,7 @@ import { UsersService } from './users/users.service';
     InitialAdminService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [UsersService],
+  // The dashboard's login checks the same users, hashes, tokens and failed-login counts.
+  exports: [UsersService, PasswordHasher, TokenService, LoginLimiter],
 })
 export class AuthModule {}

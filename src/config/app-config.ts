@@ -41,4 +41,6 @@ export interface AppConfig {
   readonly auth: { loginMaxFailures: number; loginWindowSeconds: number };
   /** Bearer token GET /metrics requires; unset, the endpoint is public. */
   readonly metrics: { token?: string };
+  /** Seconds between scheduled pulls of every enabled monitor; 0 turns the schedule off. */
+  readonly sync: { intervalSeconds: number };
 }

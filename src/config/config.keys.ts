@@ -41,4 +41,5 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { path: 'auth.login_max_failures', env: 'LOGIN_MAX_FAILURES', kind: 'int', default: 5 },
   { path: 'auth.login_window_seconds', env: 'LOGIN_WINDOW_SECONDS', kind: 'int', default: 900 },
   { path: 'metrics.token', env: 'METRICS_TOKEN', kind: 'string', secret: true },
+  { path: 'sync.interval_seconds', env: 'SYNC_INTERVAL_SECONDS', kind: 'int', default: 0 },
 ];

@@ -104,6 +104,7 @@ function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConf
       loginWindowSeconds: schema.auth.login_window_seconds,
     },
     metrics: { token: schema.metrics?.token },
+    sync: { intervalSeconds: schema.sync.interval_seconds },
   });
 }
 

@@ -125,6 +125,13 @@ export class MetricsSection {
   token?: string;
 }
 
+export class SyncSection {
+  @IsInt()
+  @Min(0, { message: 'interval_seconds must be 0 (off) or a number of seconds up to 604800 (a week)' })
+  @Max(604_800, { message: 'interval_seconds must be 0 (off) or a number of seconds up to 604800 (a week)' })
+  interval_seconds!: number;
+}
+
 export class ConfigSchema {
   @ValidateNested() @Type(() => ServerSection) server!: ServerSection;
   @ValidateNested() @Type(() => RedisSection) redis!: RedisSection;
@@ -137,4 +144,5 @@ export class ConfigSchema {
   @ValidateNested() @Type(() => AdminSection) admin!: AdminSection;
   @ValidateNested() @Type(() => AuthSection) auth!: AuthSection;
   @IsOptional() @ValidateNested() @Type(() => MetricsSection) metrics?: MetricsSection;
+  @ValidateNested() @Type(() => SyncSection) sync!: SyncSection;
 }

@@ -11,11 +11,13 @@ import { rejectUnsupportedTransferEncoding } from './transfer-encoding';
 
 export const API_PREFIX = 'api/v1';
 
-/** Routes that stay outside /api/v1: what probes and scrapers call. */
+/** Routes that stay outside /api/v1: what probes and scrapers call, and the dashboard browsers open. */
 const UNPREFIXED = [
   { path: 'health/live', method: RequestMethod.GET },
   { path: 'health/ready', method: RequestMethod.GET },
   { path: 'metrics', method: RequestMethod.GET },
+  // The queue dashboard (src/admin): every path under it, which its own middleware authenticates.
+  { path: 'admin/queues{/*path}', method: RequestMethod.ALL },
 ];
 
 /**
