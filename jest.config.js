@@ -28,11 +28,5 @@ module.exports = {
       displayName: 'chaos',
       testMatch: ['<rootDir>/test/chaos/**/*.chaos-spec.ts'],
     },
-    {
-      // Reliability and security chaos suite (npm run test:chaos): kills workers and Redis, fuzzes every route.
-      ...common,
-      displayName: 'chaos',
-      testMatch: ['<rootDir>/test/chaos/**/*.chaos-spec.ts'],
-    },
   ],
 };
