@@ -43,4 +43,13 @@ export interface AppConfig {
   readonly metrics: { token?: string };
   /** Seconds between scheduled pulls of every enabled monitor; 0 turns the schedule off. */
   readonly sync: { intervalSeconds: number };
+  /** Task result callbacks; `secret` unset means generated into the data dir on first use (never in production). */
+  readonly webhook: {
+    secret?: string;
+    allowPrivate: boolean;
+    allowedHosts: string[];
+    timeoutMs: number;
+    maxRetries: number;
+    backoffMs: number;
+  };
 }

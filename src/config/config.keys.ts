@@ -42,4 +42,10 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { path: 'auth.login_window_seconds', env: 'LOGIN_WINDOW_SECONDS', kind: 'int', default: 900 },
   { path: 'metrics.token', env: 'METRICS_TOKEN', kind: 'string', secret: true },
   { path: 'sync.interval_seconds', env: 'SYNC_INTERVAL_SECONDS', kind: 'int', default: 0 },
+  { path: 'webhook.secret', env: 'WEBHOOK_SECRET', kind: 'string', secret: true },
+  { path: 'webhook.allow_private', env: 'WEBHOOK_ALLOW_PRIVATE', kind: 'bool', default: false },
+  { path: 'webhook.allowed_hosts', env: 'WEBHOOK_ALLOWED_HOSTS', kind: 'json' },
+  { path: 'webhook.timeout_ms', env: 'WEBHOOK_TIMEOUT_MS', kind: 'int', default: 5000 },
+  { path: 'webhook.max_retries', env: 'WEBHOOK_MAX_RETRIES', kind: 'int', default: 5 },
+  { path: 'webhook.backoff_ms', env: 'WEBHOOK_BACKOFF_MS', kind: 'int', default: 2000 },
 ];

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { AppConfig, DatabaseConnection } from './app-config';
 import { ConfigError } from './config-error';
 import { CONFIG_KEYS, type ConfigKey } from './config.keys';
-import { ConfigSchema } from './config.schema';
+import { ConfigSchema, splitHostList } from './config.schema';
 import { parseDurationSeconds } from './duration';
 import { loadOrCreateJwtSecret } from './jwt-secret';
 import { parseRedisConnection } from './redis-connection';
@@ -105,6 +105,14 @@ function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConf
     },
     metrics: { token: schema.metrics?.token },
     sync: { intervalSeconds: schema.sync.interval_seconds },
+    webhook: {
+      secret: schema.webhook.secret,
+      allowPrivate: schema.webhook.allow_private,
+      allowedHosts: splitHostList(schema.webhook.allowed_hosts),
+      timeoutMs: schema.webhook.timeout_ms,
+      maxRetries: schema.webhook.max_retries,
+      backoffMs: schema.webhook.backoff_ms,
+    },
   });
 }
 

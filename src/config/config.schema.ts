@@ -125,6 +125,49 @@ export class MetricsSection {
   token?: string;
 }
 
+/** `webhook.allowed_hosts`: host names or IP addresses, as a JSON array or a comma-separated string. */
+function IsHostList() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isHostList',
+      target: target.constructor,
+      propertyName,
+      options: {
+        message: 'allowed_hosts must be host names or IP addresses, as a JSON array or a comma-separated list',
+      },
+      validator: {
+        validate: (value: unknown) =>
+          (typeof value === 'string' || (Array.isArray(value) && value.every((host) => typeof host === 'string'))) &&
+          splitHostList(value).every((host) => /^[a-z0-9.:_-]{1,253}$/i.test(host)),
+      },
+    });
+}
+
+/** The hosts of `webhook.allowed_hosts`, lower case, without IPv6 brackets. */
+export function splitHostList(value: string | string[] | undefined): string[] {
+  const items = typeof value === 'string' ? value.split(',') : (value ?? []);
+  return items
+    .map((host) =>
+      host
+        .trim()
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1'),
+    )
+    .filter((host) => host !== '');
+}
+
+export class WebhookSection {
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'secret must be at least 16 characters long' })
+  secret?: string;
+  @IsBoolean() allow_private!: boolean;
+  @IsOptional() @IsHostList() allowed_hosts?: string | string[];
+  @IsInt() @Min(100) @Max(60_000) timeout_ms!: number;
+  @IsInt() @Min(0) @Max(25) max_retries!: number;
+  @IsInt() @Min(0) @Max(3_600_000) backoff_ms!: number;
+}
+
 export class SyncSection {
   @IsInt()
   @Min(0, { message: 'interval_seconds must be 0 (off) or a number of seconds up to 604800 (a week)' })
@@ -145,4 +188,5 @@ export class ConfigSchema {
   @ValidateNested() @Type(() => AuthSection) auth!: AuthSection;
   @IsOptional() @ValidateNested() @Type(() => MetricsSection) metrics?: MetricsSection;
   @ValidateNested() @Type(() => SyncSection) sync!: SyncSection;
+  @ValidateNested() @Type(() => WebhookSection) webhook!: WebhookSection;
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bull';
 import { NotFoundError } from '../common/http/domain-error';
+import { WebhookNotifier } from '../webhooks/webhook-notifier.service';
 import { TaskQueues } from './task-queues';
 import { formatTaskId, parseTaskId, type TaskData, type TaskType } from './task-types';
 
@@ -26,7 +27,10 @@ const SWEEP_BATCH = 500;
 export class DeadLetters {
   private readonly logger = new Logger('worker');
 
-  constructor(private readonly queues: TaskQueues) {}
+  constructor(
+    private readonly queues: TaskQueues,
+    private readonly webhooks: WebhookNotifier,
+  ) {}
 
   async bury(job: Job<TaskData>, reason: string): Promise<void> {
     const taskId = formatTaskId(job.data.type, job.id);
@@ -47,6 +51,18 @@ export class DeadLetters {
       error: reason,
       attempts: letter.attempts,
     });
+    // After the letter is stored, so a receiver that looks the task up finds it dead; idempotent per task.
+    await this.webhooks.dead(
+      {
+        taskId,
+        type: letter.type,
+        params: letter.params,
+        callbackUrl: letter.callback_url,
+        attempts: letter.attempts,
+        finishedAt: Date.parse(letter.failed_at),
+      },
+      reason,
+    );
   }
 
   /** Buries every task that ended failed but never reached the dead letters (a process died in between). */

@@ -15,6 +15,7 @@ import { TaskEvents } from './task-events.service';
 import { TaskRuntime } from './task-runtime.service';
 import { TaskStatusService } from './task-status.service';
 import { DEAD_LETTER_QUEUE, TASK_TYPES } from './task-types';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 
 /**
  * The one shared Bull registration: a queue per task type and the dead-letter queue under `queue.prefix`, the
@@ -33,6 +34,7 @@ import { DEAD_LETTER_QUEUE, TASK_TYPES } from './task-types';
       }),
     }),
     BullModule.registerQueue(...[...TASK_TYPES, DEAD_LETTER_QUEUE].map((name) => ({ name }))),
+    WebhooksModule,
   ],
   controllers: [QueueController, TaskEventsController],
   providers: [

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JobOptions } from 'bull';
 import { ServiceUnavailableError } from '../common/http/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { WebhookNotifier } from '../webhooks/webhook-notifier.service';
 import { bounded } from './bounded';
 import { RedisConnections } from './redis-connections';
 import { TaskQueues } from './task-queues';
@@ -29,8 +30,10 @@ export class TaskProducer {
     private readonly queues: TaskQueues,
     private readonly connections: RedisConnections,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly webhooks: WebhookNotifier,
   ) {}
 
+  /** `callbackUrl` is checked against the webhook URL policy first: a 400 naming callback_url when refused. */
   async enqueue<T extends TaskType>(
     type: T,
     params: Payload<T>,
@@ -38,9 +41,10 @@ export class TaskProducer {
   ): Promise<EnqueuedTask> {
     const redis = this.connections.commandClient;
     if (redis.status !== 'ready') throw new ServiceUnavailableError('Redis is unavailable; try again later');
+    const callbackUrl = extra.callbackUrl ? await this.webhooks.checkCallbackUrl(extra.callbackUrl) : undefined;
     const work = DEDUPLICATED[type]
-      ? this.enqueueDeduplicated(type, params, extra.callbackUrl)
-      : this.add(type, params, extra.callbackUrl).then((taskId) => ({ taskId, deduplicated: false }));
+      ? this.enqueueDeduplicated(type, params, callbackUrl)
+      : this.add(type, params, callbackUrl).then((taskId) => ({ taskId, deduplicated: false }));
     return bounded(work, ENQUEUE_TIMEOUT_MS);
   }
 

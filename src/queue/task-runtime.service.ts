@@ -8,6 +8,7 @@ import {
 import type { Job, Queue } from 'bull';
 import { hostname } from 'node:os';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { WebhookNotifier } from '../webhooks/webhook-notifier.service';
 import { DeadLetters } from './dead-letters.service';
 import { TaskQueues } from './task-queues';
 import { type TaskData, type TaskType } from './task-types';
@@ -42,6 +43,7 @@ export class TaskRuntime implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly queues: TaskQueues,
     private readonly deadLetters: DeadLetters,
+    private readonly webhooks: WebhookNotifier,
   ) {}
 
   get runsWorkers(): boolean {
@@ -56,6 +58,10 @@ export class TaskRuntime implements OnApplicationBootstrap, BeforeApplicationShu
     queue.on('failed', (job: Job<TaskData>, error: Error) => {
       // finishedOn is set only when Bull gives up on the job (no retry left, or discarded).
       if (job.finishedOn) this.deadLetters.bury(job, error.message).catch((e: Error) => this.buryFailed(job, e));
+    });
+    // Bull emits 'completed' only once the completion is stored, so a callback never runs ahead of GET /tasks/:id.
+    queue.on('completed', (job: Job<TaskData>, result: unknown) => {
+      if (job.data.callback_url) void this.announceCompleted(job, result);
     });
     queue.on('stalled', (job: Job<TaskData>) => {
       this.logger.warn({ msg: `worker found task ${type}:${job.id} stalled; it runs again`, worker: this.workerName });
@@ -119,6 +125,25 @@ export class TaskRuntime implements OnApplicationBootstrap, BeforeApplicationShu
         this.logger.warn({ msg: `worker swept ${buried} failed tasks into the dead letters`, worker: this.workerName });
     } catch (error) {
       this.logger.warn({ msg: 'worker could not sweep the failed tasks', reason: (error as Error).message });
+    }
+  }
+
+  private async announceCompleted(job: Job<TaskData>, result: unknown): Promise<void> {
+    const taskId = `${job.data.type}:${job.id}`;
+    try {
+      await this.webhooks.completed(
+        {
+          taskId,
+          type: job.data.type,
+          params: job.data.params,
+          callbackUrl: job.data.callback_url,
+          attempts: job.attemptsMade + 1,
+          finishedAt: job.finishedOn ?? Date.now(),
+        },
+        result,
+      );
+    } catch (error) {
+      this.logger.error({ msg: `worker could not queue the webhook of task ${taskId}`, err: error as Error });
     }
   }
 

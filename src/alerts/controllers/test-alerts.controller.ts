@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { Privilege, RequirePrivilege } from '../../auth/decorators';
 import { TaskProducer } from '../../queue/task-producer.service';
+import { CallbackBody } from '../../webhooks/webhooks.dto';
 import { GenerateTestAlertsQuery, TestAlertsGeneratedResponse, TestAlertsQueuedResponse } from '../dto/alert.dto';
 import { TestAlertGenerator } from '../services/test-alert-generator';
 
@@ -42,9 +43,16 @@ export class TestAlertsController {
     description: 'Queued; follow it at GET /api/v1/tasks/{task_id}',
   })
   @ApiServiceUnavailableResponse({ description: 'Redis is unavailable; nothing was queued' })
-  async generateAsync(@Query() query: GenerateTestAlertsQuery): Promise<TestAlertsQueuedResponse> {
+  async generateAsync(
+    @Query() query: GenerateTestAlertsQuery,
+    @Body() body: CallbackBody,
+  ): Promise<TestAlertsQueuedResponse> {
     await this.generator.assertHostsExist();
-    const queued = await this.tasks.enqueue('generate_alerts', { count: query.count });
+    const queued = await this.tasks.enqueue(
+      'generate_alerts',
+      { count: query.count },
+      { callbackUrl: body.callback_url },
+    );
     return { message: 'Test alert generation task queued', task_id: queued.taskId, count: query.count };
   }
 }

@@ -1,4 +1,4 @@
-import { applyDecorators, Controller, HttpCode, Post } from '@nestjs/common';
+import { applyDecorators, Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -10,6 +10,7 @@ import { Privilege, RequirePrivilege } from '../../auth/decorators';
 import { IdParam } from '../../common/http/id-param.decorator';
 import { TaskQueuedResponse } from '../../queue/queue.dto';
 import { TaskProducer } from '../../queue/task-producer.service';
+import { CallbackBody } from '../../webhooks/webhooks.dto';
 import { HostsService } from '../services/hosts.service';
 import { ItemsService } from '../services/items.service';
 
@@ -18,7 +19,7 @@ const AsyncEndpoint = () =>
     HttpCode(202),
     RequirePrivilege(Privilege.Write),
     ApiAcceptedResponse({ type: TaskQueuedResponse, description: 'Queued; follow it at GET /api/v1/tasks/{task_id}' }),
-    ApiBadRequestResponse({ description: 'Invalid id' }),
+    ApiBadRequestResponse({ description: 'Invalid id, or a callback_url that is not http(s) or is not allowed' }),
     ApiNotFoundResponse({ description: 'No such monitor, host or item, or the host is not on that monitor' }),
     ApiServiceUnavailableResponse({ description: 'Redis is unavailable; nothing was queued' }),
   );
@@ -35,42 +36,67 @@ export class SyncAsyncController {
 
   @Post('pull-async')
   @AsyncEndpoint()
-  async pullHosts(@IdParam('id') monitorId: number) {
+  async pullHosts(@IdParam('id') monitorId: number, @Body() body: CallbackBody) {
     await this.hosts.assertMonitor(monitorId);
-    const queued = await this.tasks.enqueue('pull_hosts', { monitor_id: monitorId });
+    const queued = await this.tasks.enqueue(
+      'pull_hosts',
+      { monitor_id: monitorId },
+      { callbackUrl: body.callback_url },
+    );
     return { message: 'Host pull task queued', ...shape(queued), monitor_id: monitorId };
   }
 
   @Post(':hid/items/pull-async')
   @AsyncEndpoint()
-  async pullItems(@IdParam('id') monitorId: number, @IdParam('hid') hostId: number) {
+  async pullItems(@IdParam('id') monitorId: number, @IdParam('hid') hostId: number, @Body() body: CallbackBody) {
     await this.hosts.getOnMonitor(monitorId, hostId);
-    const queued = await this.tasks.enqueue('pull_items', { monitor_id: monitorId, host_id: hostId });
+    const queued = await this.tasks.enqueue(
+      'pull_items',
+      { monitor_id: monitorId, host_id: hostId },
+      { callbackUrl: body.callback_url },
+    );
     return { message: 'Item pull task queued', ...shape(queued), monitor_id: monitorId, host_id: hostId };
   }
 
   @Post(':hid/pull-async')
   @AsyncEndpoint()
-  async pullHost(@IdParam('id') monitorId: number, @IdParam('hid') hostId: number) {
+  async pullHost(@IdParam('id') monitorId: number, @IdParam('hid') hostId: number, @Body() body: CallbackBody) {
     await this.hosts.getOnMonitor(monitorId, hostId);
-    const queued = await this.tasks.enqueue('pull_host', { monitor_id: monitorId, host_id: hostId });
+    const queued = await this.tasks.enqueue(
+      'pull_host',
+      { monitor_id: monitorId, host_id: hostId },
+      { callbackUrl: body.callback_url },
+    );
     return { message: 'Host pull task queued', ...shape(queued), monitor_id: monitorId, host_id: hostId };
   }
 
   @Post(':hid/push-async')
   @AsyncEndpoint()
-  async pushHost(@IdParam('id') monitorId: number, @IdParam('hid') hostId: number) {
+  async pushHost(@IdParam('id') monitorId: number, @IdParam('hid') hostId: number, @Body() body: CallbackBody) {
     await this.hosts.getPushable(monitorId, hostId);
-    const queued = await this.tasks.enqueue('push_host', { monitor_id: monitorId, host_id: hostId });
+    const queued = await this.tasks.enqueue(
+      'push_host',
+      { monitor_id: monitorId, host_id: hostId },
+      { callbackUrl: body.callback_url },
+    );
     return { message: 'Host push task queued', ...shape(queued), monitor_id: monitorId, host_id: hostId };
   }
 
   @Post(':hid/items/:iid/pull-async')
   @AsyncEndpoint()
-  async pullItem(@IdParam('id') monitorId: number, @IdParam('hid') hostId: number, @IdParam('iid') itemId: number) {
+  async pullItem(
+    @IdParam('id') monitorId: number,
+    @IdParam('hid') hostId: number,
+    @IdParam('iid') itemId: number,
+    @Body() body: CallbackBody,
+  ) {
     await this.hosts.getOnMonitor(monitorId, hostId);
     await this.items.getOnHost(hostId, itemId);
-    const queued = await this.tasks.enqueue('pull_item', { monitor_id: monitorId, host_id: hostId, item_id: itemId });
+    const queued = await this.tasks.enqueue(
+      'pull_item',
+      { monitor_id: monitorId, host_id: hostId, item_id: itemId },
+      { callbackUrl: body.callback_url },
+    );
     return {
       message: 'Item pull task queued',
       ...shape(queued),
@@ -82,10 +108,19 @@ export class SyncAsyncController {
 
   @Post(':hid/items/:iid/push-async')
   @AsyncEndpoint()
-  async pushItem(@IdParam('id') monitorId: number, @IdParam('hid') hostId: number, @IdParam('iid') itemId: number) {
+  async pushItem(
+    @IdParam('id') monitorId: number,
+    @IdParam('hid') hostId: number,
+    @IdParam('iid') itemId: number,
+    @Body() body: CallbackBody,
+  ) {
     await this.hosts.getPushable(monitorId, hostId);
     await this.items.getOnHost(hostId, itemId);
-    const queued = await this.tasks.enqueue('push_item', { monitor_id: monitorId, host_id: hostId, item_id: itemId });
+    const queued = await this.tasks.enqueue(
+      'push_item',
+      { monitor_id: monitorId, host_id: hostId, item_id: itemId },
+      { callbackUrl: body.callback_url },
+    );
     return {
       message: 'Item push task queued',
       ...shape(queued),

@@ -1,0 +1,24 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { Privilege, RequirePrivilege } from '../auth/decorators';
+import { PaginationQuery } from '../common/http/pagination.dto';
+import { bounded } from '../queue/bounded';
+import { WebhookDelivery } from './webhook-delivery.processor';
+import { DeadWebhookPageResponse } from './webhooks.dto';
+
+const READ_TIMEOUT_MS = 1500;
+
+@ApiTags('webhooks')
+@ApiServiceUnavailableResponse({ description: 'Redis is unavailable' })
+@Controller('webhooks')
+export class WebhooksController {
+  constructor(private readonly delivery: WebhookDelivery) {}
+
+  @Get('dead')
+  @RequirePrivilege(Privilege.Write)
+  @ApiOkResponse({ type: DeadWebhookPageResponse, description: 'Deliveries that failed for good, newest first' })
+  async dead(@Query() query: PaginationQuery): Promise<DeadWebhookPageResponse> {
+    const page = await bounded(this.delivery.listDead(query.limit, query.offset), READ_TIMEOUT_MS);
+    return { ...page, limit: query.limit, offset: query.offset };
+  }
+}
