@@ -333,10 +333,22 @@ describe('queue dashboard in a worker process (e2e)', () => {
 
   it('is not mounted where no API runs', async () => {
     worker = await startTestApp({ NAGARE_ROLE: 'worker' });
-    // Bull fails unhandled when a worker closes before its Redis connection is ready: let it get there first.
-    const redis = worker.app.get(RedisConnections).commandClient;
-    for (let i = 0; i < 200 && redis.status !== 'ready'; i++) await new Promise((resolve) => setTimeout(resolve, 25));
-    expect(redis.status).toBe('ready');
+    // Bull fails unhandled when a worker closes before its Redis connections are ready (its workers' CLIENT SETNAME
+    // is still pending): let every one get there first.
+    const connections = () => {
+      const all = [worker!.app.get(RedisConnections).commandClient];
+      for (const module of worker!.app.get(ModulesContainer).values()) {
+        for (const { instance } of module.providers.values()) {
+          const queue = instance as { bclientInitialized?: boolean; bclient?: { status: string } };
+          if (instance instanceof Bull && queue.bclientInitialized && queue.bclient) all.push(queue.bclient as never);
+        }
+      }
+      return all as { status: string }[];
+    };
+    for (let i = 0; i < 400 && connections().some((c) => c.status !== 'ready'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(connections().map((c) => c.status)).toEqual(connections().map(() => 'ready'));
     const res = await request(worker.http).get(QUEUES_API).set('Authorization', 'Basic YWRtaW46eA==');
     expect(res.status).toBe(404);
   });
