@@ -13,6 +13,15 @@ export interface RedisConnection {
   tls: boolean;
   /** host:port for messages and logs; never carries credentials. */
   display: string;
+  /** Set when the master comes from Redis Sentinel; host and port above are then unused. */
+  sentinel?: { sentinels: SentinelAddress[]; name: string; password?: string };
+  /** Set when an enqueue answers 202 only once this many replicas hold the task (Redis WAIT). */
+  replicasToAck?: number;
+}
+
+export interface SentinelAddress {
+  host: string;
+  port: number;
 }
 
 export type DatabaseConnection = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

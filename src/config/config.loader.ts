@@ -52,7 +52,7 @@ function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConf
   const problems: string[] = [];
   let redis;
   try {
-    redis = parseRedisConnection(schema.redis.addr, schema.redis.url, schema.redis.password);
+    redis = parseRedisConnection(schema.redis);
   } catch (error) {
     const key = schema.redis.url ? 'redis.url (REDIS_URL)' : 'redis.addr (REDIS_ADDR)';
     problems.push(`${key}: ${(error as Error).message}`);

@@ -17,6 +17,7 @@ import {
   registerDecorator,
 } from 'class-validator';
 import { TASK_TYPES } from '../queue/task-types';
+import { IsSentinelList } from './redis-connection';
 
 /**
  * The shape nagare_config.json and the environment must have once merged. Property names are the
@@ -66,6 +67,11 @@ export class RedisSection {
   @Matches(/^rediss?:\/\/\S+$/, { message: 'url must start with redis:// or rediss://' })
   url?: string;
   @IsOptional() @IsString() @IsNotEmpty() password?: string;
+  @IsOptional() @IsSentinelList() sentinels?: unknown;
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'sentinel_name may hold 1-64 letters, digits and . _ - only' })
+  sentinel_name!: string;
+  @IsOptional() @IsString() @IsNotEmpty() sentinel_password?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(16) min_replicas_ack?: number;
 }
 
 export class DatabaseSection {

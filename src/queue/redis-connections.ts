@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis, { type RedisOptions } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { ioredisOptions } from '../config/redis-connection';
 
 type BullClientType = 'client' | 'subscriber' | 'bclient';
 
-const MAX_RECONNECT_DELAY_MS = 2000;
+/** How long an enqueue waits for replicas to hold its task; under the producer's 1.5 s bound. */
+export const REPLICA_ACK_TIMEOUT_MS = 1000;
 
 /**
  * Owns every Redis connection Bull uses. All queues share one command client and one subscriber; each queue
@@ -17,22 +19,16 @@ export class RedisConnections {
   private readonly base: RedisOptions;
   private shared?: Redis;
   private subscriber?: Redis;
+  private ackClient?: Redis;
   private readonly all: Redis[] = [];
   private readonly closingHooks: (() => Promise<unknown>)[] = [];
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    const { host, port, username, password, db, tls } = config.redis;
-    this.base = {
-      host,
-      port,
-      username,
-      password,
-      db,
-      tls: tls ? {} : undefined,
-      connectTimeout: 5000,
-      // Reconnect forever, at most every 2 s, so the service recovers by itself when Redis returns.
-      retryStrategy: (attempt) => Math.min(attempt * 200, MAX_RECONNECT_DELAY_MS),
-    };
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    // Direct (host/port) or through Redis Sentinel: ioredis then asks the sentinels for the master, again at
+    // every reconnect, so after a failover every connection finds the promoted replica by itself.
+    this.base = ioredisOptions(config.redis);
+    // Opened up front, so the first enqueue does not find it still connecting.
+    if (config.redis.replicasToAck) this.ackClient = this.open('replica-ack', { enableOfflineQueue: false });
   }
 
   /** Bull's createClient hook. */
@@ -46,6 +42,28 @@ export class RedisConnections {
   /** The command connection every queue uses; what readiness pings. */
   get commandClient(): Redis {
     return this.create('client');
+  }
+
+  /**
+   * With `redis.min_replicas_ack` (1 by default with sentinels): true once that many replicas hold every write
+   * this process made so far, false when they did not within REPLICA_ACK_TIMEOUT_MS. Redis's WAIT counts only
+   * the writes of its own connection, and blocks that connection meanwhile; so this runs on a connection of its
+   * own and writes a probe key first: the replication stream is ordered, so a replica that has the probe has
+   * every write that was answered before it, the caller's task included. Without the setting, true at once.
+   */
+  async replicated(): Promise<boolean> {
+    const wanted = this.config.redis.replicasToAck;
+    if (!wanted) return true;
+    const client = this.ackClient;
+    if (client?.status !== 'ready') return false;
+    const results = await client
+      .pipeline()
+      .set(`${this.config.queue.prefix}:replication-probe`, Date.now(), 'PX', 60_000)
+      .wait(wanted, REPLICA_ACK_TIMEOUT_MS)
+      .exec();
+    const [probeError] = results?.[0] ?? [new Error('no reply')];
+    const [waitError, acked] = results?.[1] ?? [new Error('no reply')];
+    return !probeError && !waitError && Number(acked) >= wanted;
   }
 
   /**
@@ -70,6 +88,9 @@ export class RedisConnections {
           // A pending timer would hold the event loop open after shutdown.
           clearTimeout(timer);
         }
+        // A queue closed after this point (Bull reconnects a blocking client it sees drop) must not bring the
+        // connection back: with sentinels it would ask them for a master forever and keep the process alive.
+        connection.on('connecting', () => connection.disconnect());
         connection.disconnect();
       }),
     );
@@ -83,6 +104,8 @@ export class RedisConnections {
 
   private open(role: string, extra: RedisOptions): Redis {
     const connection = new Redis({ ...this.base, ...extra, connectionName: `nagare:${role}` });
+    // Bull listens for errors on the connections it gets; the others must not print "Unhandled error event".
+    if (role === 'replica-ack') connection.on('error', () => undefined);
     this.all.push(connection);
     this.logger.debug({ msg: 'opened a Redis connection', role });
     return connection;

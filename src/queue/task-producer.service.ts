@@ -62,6 +62,11 @@ export class TaskProducer {
   private async add<T extends TaskType>(type: T, params: Payload<T>, callbackUrl: string | undefined): Promise<string> {
     const job = await this.queues.of(type).add({ type, params, callback_url: callbackUrl }, this.jobOptions());
     const taskId = formatTaskId(type, job.id);
+    // With redis.min_replicas_ack (Sentinel): a 202 only once replicas hold the task, so a failover keeps it.
+    if (!(await this.connections.replicated())) {
+      this.logger.warn({ msg: `task ${taskId} not confirmed by Redis replicas; answered 503`, task_id: taskId });
+      throw new ServiceUnavailableError('Redis replicas did not confirm the task in time; try again later');
+    }
     this.logger.log({ msg: `task ${taskId} queued`, task_id: taskId, type, params });
     return taskId;
   }
