@@ -55,6 +55,22 @@ describe(Transactions.name, () => {
     expect(names).toEqual(['survivor']);
   });
 
+  it('runs a single statement outside any transaction, after the open one, so a rollback never takes it along', async () => {
+    const tx = new Transactions(data);
+    const failing = tx.run(async (manager) => {
+      await insertUser('doomed')(manager);
+      throw new Error('boom');
+    });
+    const single = tx.single((manager) =>
+      manager.insert(User, { username: 'single', passwordHash: 'x', privileges: 1 }),
+    );
+    await expect(failing).rejects.toThrow('boom');
+    await single;
+    expect(data.createQueryRunner().isTransactionActive).toBe(false);
+    const names = (await data.getRepository(User).find()).map((user) => user.username);
+    expect(names).toEqual(['single']);
+  });
+
   it("holds the write lock from its first statement, so a read-then-write never meets another process's commit", async () => {
     const otherProcess = new Database(join(dir, 'db.sqlite'), { timeout: 0 });
     const tx = new Transactions(data);

@@ -22,6 +22,18 @@ export class Transactions {
   }
 
   /**
+   * One statement, which the database makes atomic by itself, so no BEGIN and COMMIT around it. On SQLite it still
+   * takes its turn: run alone on the shared connection while a transaction is open, it would become part of that
+   * transaction (and be rolled back with it). PostgreSQL runs it on any pooled connection.
+   */
+  single<T>(statement: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.dataSource.options.type === 'postgres') return statement(this.dataSource.manager);
+    const turn = this.tail.then(() => statement(this.dataSource.manager));
+    this.tail = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /**
    * TypeORM opens SQLite transactions with a deferred BEGIN. One that reads and then writes fails at once with
    * SQLITE_BUSY when another process committed in between: upgrading a read snapshot to a write lock does not wait
    * out the busy timeout. BEGIN IMMEDIATE takes the write lock first, so the transaction waits its turn like any

@@ -79,7 +79,8 @@ export class TaskStatusService {
       task_id: taskId,
       type,
       state,
-      progress: typeof progress === 'number' ? progress : 0,
+      // A worker does not store the final 100 (a Redis round trip per task): completion implies it.
+      progress: state === 'completed' ? 100 : typeof progress === 'number' ? progress : 0,
       attempts_made: attemptsMade(job.attemptsMade, state),
       max_attempts: job.attempts,
       params: job.params,

@@ -29,9 +29,9 @@ export const NO_HOSTS_MESSAGE = 'There are no hosts to attach test alerts to: cr
 /**
  * The guide's mock alert generator, shared by POST /alerts/generate-test and the generate_alerts task. A run costs a
  * constant number of statements whatever the size of the inventory: one to bound the host ids, one to pick every
- * target, and one transaction with a single multi-row INSERT plus one UPDATE each for the hosts and items hit by a
- * critical alert (each preceded on PostgreSQL by a SELECT that locks those rows). It stays cheap when workers run
- * thousands of these tasks.
+ * target, and a single multi-row INSERT. When some alerts are critical, the INSERT runs in one transaction with one
+ * UPDATE each for the hosts and items they hit (each preceded on PostgreSQL by a SELECT that locks those rows). It
+ * stays cheap when workers run thousands of these tasks.
  */
 @Injectable()
 export class TestAlertGenerator {
@@ -64,8 +64,11 @@ export class TestAlertGenerator {
   }
 
   private write(alerts: NewAlert[], critical: NewAlert[]): Promise<void> {
+    const insert = (manager: EntityManager) => insertAlerts(manager, alerts);
+    // Without a critical alert the write is one INSERT, atomic by itself: no transaction (BEGIN and COMMIT) needed.
+    if (critical.length === 0) return this.transactions.single(async (manager) => void (await insert(manager)));
     return this.transactions.run(async (manager) => {
-      await manager.createQueryBuilder().insert().into(Alert).values(alerts).updateEntity(false).execute();
+      await insert(manager);
       // The last critical alert on a host (or item) names the reason it is in error.
       await markCritical(manager, Host, new Map(critical.map((alert) => [alert.hostId, alert.message])));
       await markCritical(
@@ -94,10 +97,13 @@ export class TestAlertGenerator {
    */
   private async pickTargets(count: number): Promise<Target[]> {
     const { lo, hi } = await this.hostIdRange();
-    const params: Record<string, number> = {};
-    const picks = Array.from({ length: count }, (_, index) => {
-      params[`r${index}`] = lo + randomInt(hi - lo + 1);
-      return `(CAST(:r${index} AS integer))`;
+    // Bound parameters, not TypeORM's escapeQueryWithParameters: on SQLite that writes numbers into the SQL, so each
+    // run's text differed and was prepared anew, pushing the other statements out of the driver's statement cache.
+    const postgres = this.dataSource.options.type === 'postgres';
+    const parameters: number[] = [];
+    const picks = Array.from({ length: count }, () => {
+      parameters.push(lo + randomInt(hi - lo + 1));
+      return `(CAST(${postgres ? `$${parameters.length}` : '?'} AS integer))`;
     });
     const sql =
       `WITH picks(r) AS (VALUES ${picks.join(', ')}), ` +
@@ -107,8 +113,7 @@ export class TestAlertGenerator {
       `SELECT chosen.host_id AS host_id, ` +
       `(SELECT i.id FROM items i WHERE i.host_id = chosen.host_id ORDER BY RANDOM() LIMIT 1) AS item_id ` +
       `FROM chosen`;
-    const [query, parameters] = this.dataSource.driver.escapeQueryWithParameters(sql, params);
-    const rows = (await this.dataSource.query(query, parameters)) as Array<{
+    const rows = (await this.dataSource.query(sql, parameters)) as Array<{
       host_id: number | string | null;
       item_id: number | string | null;
     }>;
@@ -121,6 +126,40 @@ export class TestAlertGenerator {
     if (targets.length < count) throw new ConflictError(NO_HOSTS_MESSAGE);
     return targets;
   }
+}
+
+const ALERT_FIELDS = [
+  'message',
+  'severity',
+  'status',
+  'hostId',
+  'itemId',
+  'comment',
+  'createdAt',
+  'updatedAt',
+] as const;
+
+/**
+ * The alerts in one multi-row INSERT with bound parameters, its text the same for the same number of alerts, so the
+ * driver prepares it once. TypeORM's insert builder costs more CPU than the statement here, and on SQLite it writes
+ * numbers into the SQL, so each run's text differed. Values go through the driver's own conversion (dates), so they
+ * are stored exactly as TypeORM stores them.
+ */
+async function insertAlerts(manager: EntityManager, alerts: NewAlert[]): Promise<void> {
+  const metadata = manager.connection.getMetadata(Alert);
+  const driver = manager.connection.driver;
+  const postgres = driver.options.type === 'postgres';
+  const columns = ALERT_FIELDS.map((field) => metadata.findColumnWithPropertyName(field)!);
+  const parameters: unknown[] = [];
+  const tuples = alerts.map((alert) => {
+    const placeholders = columns.map((column, index) => {
+      parameters.push(driver.preparePersistentValue(alert[ALERT_FIELDS[index]], column));
+      return postgres ? `$${parameters.length}` : '?';
+    });
+    return `(${placeholders.join(', ')})`;
+  });
+  const names = columns.map((column) => `"${column.databaseName}"`).join(', ');
+  await manager.query(`INSERT INTO "${metadata.tableName}" (${names}) VALUES ${tuples.join(', ')}`, parameters);
 }
 
 /**
@@ -145,10 +184,12 @@ async function markCritical(
       .getRawMany();
   }
   const params: Record<string, unknown> = { ids };
+  // Each id as a one-element list (`:...id`): TypeORM's SQLite driver writes a lone number into the SQL text, so the
+  // statement would differ per host and be prepared anew each time; list elements are bound as parameters.
   const cases = [...messages].map(([id, message], index) => {
-    params[`id${index}`] = id;
+    params[`id${index}`] = [id];
     params[`reason${index}`] = `Critical alert: ${message}`;
-    return `WHEN :id${index} THEN :reason${index}`;
+    return `WHEN :...id${index} THEN :reason${index}`;
   });
   await manager
     .createQueryBuilder()

@@ -25,7 +25,13 @@ export function createRootLogger(options: { dir: string; level: string; stdout?:
   mkdirSync(options.dir, { recursive: true });
   const file = pino.destination({ dest: join(options.dir, SYSTEM_LOG_FILE), mkdir: true, sync: options.sync ?? false });
   const streams: pino.StreamEntry[] = [{ level: 'trace', stream: file }];
-  if (options.stdout !== false) streams.push({ level: 'trace', stream: process.stdout });
+  // process.stdout writes synchronously when it is a file or a terminal; an async destination (flushed on exit,
+  // like the file) keeps that write off the worker's and the API's path. `sync: true` keeps process.stdout.
+  if (options.stdout !== false)
+    streams.push({
+      level: 'trace',
+      stream: options.sync ? process.stdout : pino.destination({ dest: 1, sync: false }),
+    });
   return pino(
     {
       level: options.level,
