@@ -80,12 +80,11 @@ export class TestAlertGenerator {
   }
 
   private async hostIdRange(): Promise<{ lo: number; hi: number }> {
-    const row = await this.dataSource
-      .createQueryBuilder()
-      .select('MIN(host.id)', 'lo')
-      .addSelect('MAX(host.id)', 'hi')
-      .from(Host, 'host')
-      .getRawOne<{ lo: number | null; hi: number | null }>();
+    // Plain SQL: the query builder cost more CPU than the query, on every task.
+    const [row] = (await this.dataSource.query('SELECT MIN(id) AS lo, MAX(id) AS hi FROM hosts')) as Array<{
+      lo: number | string | null;
+      hi: number | string | null;
+    }>;
     if (row?.lo === null || row?.lo === undefined) throw new ConflictError(NO_HOSTS_MESSAGE);
     return { lo: Number(row.lo), hi: Number(row.hi) };
   }
