@@ -14,8 +14,10 @@ import { UsersService } from './users/users.service';
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
 /**
- * The global guard: every route needs a valid bearer token unless marked @Public(). The user is loaded on
- * every request, so disabling, deleting or changing the password of a user ends their tokens at once.
+ * The global guard: every route needs a valid bearer token unless marked @Public(). The user is checked on every
+ * request, so disabling, deleting or changing the password of a user ends their tokens at once. The user comes from
+ * UsersService.findForAuth, which keeps it 2 s and forgets it the moment this process changes it (another process's
+ * change shows within those 2 s).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -45,7 +47,7 @@ export class AuthGuard implements CanActivate {
       challenge();
       throw new UnauthorizedException('Invalid or expired token');
     }
-    const user = await this.users.findById(Number(claims.sub));
+    const user = await this.users.findForAuth(Number(claims.sub));
     if (!user || !user.enabled || user.tokenVersion !== claims.tv) {
       challenge();
       throw new UnauthorizedException('Token is no longer valid');

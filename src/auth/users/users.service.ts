@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { ConflictError, NotFoundError } from '../../common/http/domain-error';
@@ -8,8 +9,19 @@ import type { CreateUserDto } from './dto/create-user.dto';
 import type { UpdateUserDto } from './dto/update-user.dto';
 import { Privilege, User } from './user.entity';
 
+/**
+ * How long the bearer guard may reuse a user it loaded. This process forgets a user at once when it changes,
+ * disables or deletes them; another process sees the change within this time at the most.
+ */
+export const AUTH_USER_CACHE_MS = 2000;
+
 @Injectable()
 export class UsersService {
+  /** Users the guard loaded, by id, until `expires` (a `performance.now()` time). */
+  private readonly authCache = new Map<number, { user: User; expires: number }>();
+  /** Bumped by every change: a load that started before a change does not refill the cache. */
+  private generation = 0;
+
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly hasher: PasswordHasher,
@@ -17,6 +29,31 @@ export class UsersService {
 
   findById(id: number): Promise<User | null> {
     return this.users.findOneBy({ id });
+  }
+
+  /**
+   * The user a bearer token names, for the guard on every request: kept AUTH_USER_CACHE_MS, so a burst of requests
+   * costs one query, not one each. The caller must not change the object it gets.
+   */
+  async findForAuth(id: number): Promise<User | null> {
+    const now = performance.now();
+    const cached = this.authCache.get(id);
+    if (cached && cached.expires > now) return cached.user;
+    const generation = this.generation;
+    const user = await this.findById(id);
+    if (user && generation === this.generation) {
+      if (this.authCache.size >= 10_000) this.authCache.clear();
+      this.authCache.set(id, { user, expires: now + AUTH_USER_CACHE_MS });
+    } else {
+      this.authCache.delete(id);
+    }
+    return user;
+  }
+
+  /** Forgets every cached user (after any change to the users table). */
+  private forgetCached(): void {
+    this.generation += 1;
+    this.authCache.clear();
   }
 
   findByUsername(username: string): Promise<User | null> {
@@ -71,13 +108,23 @@ export class UsersService {
     if (changes.enabled === false && user.enabled) user.tokenVersion += 1;
     if (changes.enabled !== undefined) user.enabled = changes.enabled;
     if (changes.privileges !== undefined) user.privileges = changes.privileges;
-    return this.users.save(user);
+    this.forgetCached();
+    try {
+      return await this.users.save(user);
+    } finally {
+      this.forgetCached();
+    }
   }
 
   async remove(id: number): Promise<void> {
     const user = await this.get(id);
     if (user.enabled && user.privileges === Privilege.ManageUsers) await this.assertAnotherSuperadmin(user.id);
-    await this.users.delete({ id });
+    this.forgetCached();
+    try {
+      await this.users.delete({ id });
+    } finally {
+      this.forgetCached();
+    }
   }
 
   /** Creates the first superadmin when the table is empty; false when a user already exists. */

@@ -1,0 +1,72 @@
+import request from 'supertest';
+import { unique } from './support/inventory-factory';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/** The one log line per request operators read: its fields, its level, and nothing secret in it. */
+describe('request log line (e2e)', () => {
+  let t: TestApp;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    token = await t.login();
+  });
+  afterAll(() => t.close());
+
+  /** The http lines carrying this request id, once at least one is written (it is written as the response ends). */
+  async function linesFor(id: string): Promise<Record<string, unknown>[]> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const lines = t
+        .systemLog()
+        .split('\n')
+        .filter((line) => line.includes(id))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.context === 'http');
+      if (lines.length > 0 || Date.now() > deadline) return lines;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('writes one info line with id, method, URL, status and duration, and no token', async () => {
+    const id = `log-${unique()}`;
+    const res = await request(t.http)
+      .get('/api/v1/auth/me?x=1')
+      .set('Authorization', `Bearer ${token}`)
+      .set('X-Request-ID', id);
+    expect(res.status).toBe(200);
+    expect(res.headers['x-request-id']).toBe(id);
+    const lines = await linesFor(id);
+    expect(lines).toHaveLength(1);
+    const [line] = lines;
+    expect(line).toMatchObject({
+      level: 'info',
+      msg: 'request completed',
+      req: { id, method: 'GET', url: '/api/v1/auth/me?x=1' },
+      res: { status: 200 },
+    });
+    expect(typeof (line.req as { remote_address?: unknown }).remote_address).toBe('string');
+    expect(typeof line.responseTime).toBe('number');
+    expect(JSON.stringify(line)).not.toContain(token);
+  });
+
+  it('writes a refused request at warn, with a generated id when none was sent', async () => {
+    const res = await request(t.http).get('/api/v1/auth/me');
+    expect(res.status).toBe(401);
+    const id = res.headers['x-request-id'] as string;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const lines = await linesFor(id);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'warn', msg: 'request completed', res: { status: 401 } });
+  });
+
+  it('leaves health probes out at level info', async () => {
+    const id = `probe-${unique()}`;
+    expect((await request(t.http).get('/health/live').set('X-Request-ID', id)).status).toBe(200);
+    // A later request's line shows the log has caught up; the probe's line must not be there.
+    const marker = `after-${unique()}`;
+    await request(t.http).get('/api/v1/auth/me').set('Authorization', `Bearer ${token}`).set('X-Request-ID', marker);
+    expect(await linesFor(marker)).toHaveLength(1);
+    expect(t.systemLog()).not.toContain(id);
+  });
+});
