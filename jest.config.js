@@ -12,6 +12,9 @@ const common = {
 module.exports = {
   // Jest reads testTimeout only at the top level, not per project.
   testTimeout: 60_000,
+  // A Redis client left reconnecting to a suite's private redis-server after that suite ended keeps Jest from
+  // exiting (it runs the suites in band on 2 cores); until it is found, the run must still end when the tests do.
+  forceExit: true,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [

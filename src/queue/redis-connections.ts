@@ -22,6 +22,7 @@ export class RedisConnections {
   private ackClient?: Redis;
   private readonly all: Redis[] = [];
   private readonly closingHooks: (() => Promise<unknown>)[] = [];
+  private closed = false;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     // Direct (host/port) or through Redis Sentinel: ioredis then asks the sentinels for the master, again at
@@ -76,6 +77,7 @@ export class RedisConnections {
 
   async closeAll(): Promise<void> {
     await Promise.all(this.closingHooks.map((hook) => hook().catch(() => undefined)));
+    this.closed = true;
     await Promise.all(
       this.all.map(async (connection) => {
         if (connection.status === 'end') return;
@@ -88,10 +90,8 @@ export class RedisConnections {
           // A pending timer would hold the event loop open after shutdown.
           clearTimeout(timer);
         }
-        // A queue closed after this point (Bull reconnects a blocking client it sees drop) must not bring the
-        // connection back: with sentinels it would ask them for a master forever and keep the process alive.
-        connection.on('connecting', () => connection.disconnect());
         connection.disconnect();
+        neverConnectAgain(connection);
       }),
     );
     this.all.length = 0;
@@ -103,6 +103,13 @@ export class RedisConnections {
   }
 
   private open(role: string, extra: RedisOptions): Redis {
+    if (this.closed) {
+      // A queue that starts or closes after shutdown (Bull opens blocking clients lazily) gets a connection that
+      // stays down: a live one would keep the process, or a test run, alive reconnecting to a Redis that is gone.
+      const inert = new Redis({ ...this.base, ...extra, lazyConnect: true });
+      neverConnectAgain(inert);
+      return inert;
+    }
     const connection = new Redis({ ...this.base, ...extra, connectionName: `nagare:${role}` });
     // Bull listens for errors on the connections it gets; the others must not print "Unhandled error event".
     if (role === 'replica-ack') connection.on('error', () => undefined);
@@ -110,4 +117,12 @@ export class RedisConnections {
     this.logger.debug({ msg: 'opened a Redis connection', role });
     return connection;
   }
+}
+
+/**
+ * Bull reconnects a blocking client it sees drop (its close and pause do `disconnect().then(connect)`), and ioredis
+ * schedules reconnects of its own: after shutdown both must find nothing to reconnect.
+ */
+function neverConnectAgain(connection: Redis): void {
+  connection.connect = () => Promise.resolve();
 }
