@@ -18,6 +18,15 @@ import { DEAD_LETTER_QUEUE, TASK_TYPES } from './task-types';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 
 /**
+ * A worker killed mid-task is a failed attempt that Bull's stall check finds rather than the handler: the task gets
+ * as many recoveries from crashes as it gets retries from failures, not Bull's default of one. With one, a task
+ * whose worker crashed twice (an OOM-looping pod, a node drained twice) went to the dead letters unfinished.
+ */
+export function bullSettings(config: AppConfig): { maxStalledCount: number } {
+  return { maxStalledCount: Math.max(1, config.queue.maxRetries) };
+}
+
+/**
  * The one shared Bull registration: a queue per task type and the dead-letter queue under `queue.prefix`, the
  * producer that is their only writer, and the runtime the feature modules' processors run in. Depends on no
  * feature module: features bring their own @Processor classes.
@@ -31,6 +40,7 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
       useFactory: (config: AppConfig, connections: RedisConnections) => ({
         prefix: config.queue.prefix,
         createClient: connections.create,
+        settings: bullSettings(config),
       }),
     }),
     BullModule.registerQueue(...[...TASK_TYPES, DEAD_LETTER_QUEUE].map((name) => ({ name }))),
