@@ -32,7 +32,8 @@ describe('a task whose worker crashes (e2e)', () => {
     await queue.client.del(`${queue.toKey(jobId)}:lock`);
     for (let check = 0; check < 2; check++) {
       await queue.client.del(queue.toKey('stalled-check'));
-      await queue.moveUnlockedJobsToWait();
+      // Bull's stall check, as each worker runs it every stalledInterval (not in Bull's typings).
+      await (queue as Queue & { moveUnlockedJobsToWait(): Promise<void> }).moveUnlockedJobsToWait();
     }
   }
 
@@ -58,4 +59,3 @@ describe('a task whose worker crashes (e2e)', () => {
     expect(job.failedReason).toBe('job stalled more than allowable limit');
   });
 });
-
