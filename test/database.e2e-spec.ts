@@ -85,6 +85,11 @@ describe('database (e2e)', () => {
       expect(row.journal_mode).toBe('wal');
     });
 
+    itOnSqlite('commits without waiting for an fsync (synchronous = NORMAL, 1)', async () => {
+      const [row] = await dataSource.query('PRAGMA synchronous');
+      expect(row.synchronous).toBe(1);
+    });
+
     itOnSqlite('keeps the 5 s busy timeout once the migrations are done', async () => {
       const [row] = await dataSource.query('PRAGMA busy_timeout');
       expect(row.timeout).toBe(5000);
