@@ -62,6 +62,18 @@ export function memoryOf(pid) {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; null where there is no /proc. */
+export function cpuSecondsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name (which may hold spaces), from field 3 on: utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** A Redis that answers within 2 s, or an error saying how to get one. */
 export async function checkRedis(url) {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000 });

@@ -15,6 +15,7 @@ import {
   BENCH_DIR,
   checkRedis,
   Child,
+  cpuSecondsOf,
   deleteKeys,
   expectStatus,
   freePort,
@@ -368,6 +369,7 @@ async function drain(prefix, name, count, startWorker) {
   const before = await counts();
   if (before.wait !== count) throw new Error(`expected ${count} waiting jobs in ${name}, found ${before.wait}`);
   const worker = await startWorker();
+  const cpuBefore = cpuSecondsOf(worker.pid);
   let started = null;
   let current = before;
   const deadline = performance.now() + 180_000;
@@ -380,6 +382,7 @@ async function drain(prefix, name, count, startWorker) {
     await sleep(20);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuSecondsOf(worker.pid);
   const memory = memoryOf(worker.pid);
   await worker.stop();
   redis.disconnect();
@@ -387,6 +390,8 @@ async function drain(prefix, name, count, startWorker) {
     tasks: count,
     seconds: round(seconds, 2),
     tasks_per_s: round(count / seconds, 0),
+    // The worker's own CPU per task (user + system, /proc, 10 ms ticks): steadier than tasks/s on a busy machine.
+    cpu_us_per_task: cpuBefore === null || cpuAfter === null ? null : round(((cpuAfter - cpuBefore) * 1e6) / count, 0),
     failed: current.failed,
     ...memory,
   };
@@ -489,7 +494,8 @@ function report() {
       drain.ours.tasks_per_s,
       drain.baseline_bull.tasks_per_s,
       drain.ratio,
-      `${drain.ours.tasks} in ${drain.ours.seconds} s vs ${drain.baseline_bull.seconds} s; failed ${drain.ours.failed}`,
+      `${drain.ours.tasks} in ${drain.ours.seconds} s vs ${drain.baseline_bull.seconds} s; worker CPU/task ` +
+        `${drain.ours.cpu_us_per_task} µs vs ${drain.baseline_bull.cpu_us_per_task} µs; failed ${drain.ours.failed}`,
     ]);
   }
   if (sync) {
