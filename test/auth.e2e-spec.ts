@@ -292,6 +292,7 @@ describe('login limiter (e2e)', () => {
     });
     expect(res.body.retry_after).toBeGreaterThan(0);
     expect(res.body.retry_after).toBeLessThanOrEqual(t.config.auth.loginWindowSeconds);
+    expect(res.headers['retry-after']).toBe(String(res.body.retry_after));
     expect(res.body).not.toHaveProperty('token');
   });
 

@@ -23,7 +23,10 @@ export class AuthController {
   @ApiOkResponse({ type: TokenResponse })
   @ApiBadRequestResponse({ description: 'Malformed body; the message names the field' })
   @ApiUnauthorizedResponse({ description: 'Invalid username or password' })
-  @ApiTooManyRequestsResponse({ description: 'Too many failed logins from this client' })
+  @ApiTooManyRequestsResponse({
+    description: 'Too many failed logins from this client; retry_after (and the Retry-After header) says when to retry',
+    headers: { 'Retry-After': { description: 'Seconds until this client may try again', schema: { type: 'integer' } } },
+  })
   async login(@Body() body: LoginDto, @Ip() client: string): Promise<TokenResponse> {
     const { token, expiresIn } = await this.auth.login(body.username, body.password, client);
     return { token, token_type: 'Bearer', expires_in: expiresIn };

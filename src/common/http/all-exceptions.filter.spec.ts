@@ -26,6 +26,7 @@ interface FakeResponse {
   status(code: number): FakeResponse;
   json(body: unknown): FakeResponse;
   getHeader(name: string): string | undefined;
+  setHeader(name: string, value: string): void;
 }
 
 /** Just enough of Express's request and response, behind an ArgumentsHost, to watch what the filter writes. */
@@ -43,6 +44,9 @@ function fakeHttp(options: { requestId?: string; headers?: Record<string, string
     },
     getHeader(name) {
       return this.headers[name];
+    },
+    setHeader(name, value) {
+      this.headers[name] = value;
     },
   };
   const req = { id: options.requestId };
@@ -78,6 +82,13 @@ describe(AllExceptionsFilter.name, () => {
       const res = answer(new BadRequestException('limit must be a number'));
       expect(res.statusCode).toBe(400);
       expect(res.body).toEqual({ statusCode: 400, message: 'limit must be a number', error: 'Bad Request' });
+    });
+
+    it('sends Retry-After with the retry_after a refusal carries, and none without it', () => {
+      const limited = answer(new HttpException({ statusCode: 429, message: 'Slow down', retry_after: 42 }, 429));
+      expect(limited.statusCode).toBe(429);
+      expect(limited.headers['Retry-After']).toBe('42');
+      expect(answer(new HttpException('Slow down', 429)).headers).toEqual({});
     });
 
     it('keeps the list of validation messages', () => {

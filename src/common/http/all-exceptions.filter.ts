@@ -26,7 +26,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (res.headersSent) return;
 
     if (exception instanceof HttpException) {
-      res.status(exception.getStatus()).json(this.httpBody(exception));
+      const body = this.httpBody(exception);
+      // A refusal that says when to come back (the login limiter's 429) says it in the standard header too.
+      const retryAfter = (body as { retry_after?: unknown }).retry_after;
+      if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
+      res.status(exception.getStatus()).json(body);
       return;
     }
     if (exception instanceof DomainError) {
