@@ -6,6 +6,9 @@ import type { Logger } from 'pino';
  * same JSON. An object passed as the message is merged into the line as fields.
  */
 export class PinoLoggerService implements LoggerService {
+  /** A child logger per context: pino serializes its bindings once, not on every line. */
+  private readonly byContext = new Map<string, Logger>();
+
   constructor(private readonly root: Logger) {}
 
   log(message: unknown, ...rest: unknown[]) {
@@ -31,18 +34,30 @@ export class PinoLoggerService implements LoggerService {
   }
 
   private write(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', message: unknown, rest: unknown[]) {
+    // A line below log.level is dropped before its fields are gathered (TaskProducer logs one per enqueue at debug).
+    if (!this.root.isLevelEnabled(level)) return;
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     const stack =
       level === 'error' && typeof rest[0] === 'string' && rest[0].includes('\n    at ') ? rest[0] : undefined;
-    const fields: Record<string, unknown> = { context };
-    if (stack) fields.stack = stack;
+    const logger = this.loggerFor(context);
+    const fields: Record<string, unknown> = stack ? { stack } : {};
     if (message instanceof Error) {
-      this.root[level]({ ...fields, err: message }, message.message);
+      logger[level]({ ...fields, err: message }, message.message);
     } else if (message !== null && typeof message === 'object') {
       const { msg, ...rest } = message as Record<string, unknown>;
-      this.root[level]({ ...fields, ...rest }, typeof msg === 'string' ? msg : '');
+      logger[level](stack ? { ...fields, ...rest } : rest, typeof msg === 'string' ? msg : '');
     } else {
-      this.root[level](fields, String(message));
+      logger[level](fields, String(message));
     }
+  }
+
+  private loggerFor(context: string | undefined): Logger {
+    if (context === undefined) return this.root;
+    let logger = this.byContext.get(context);
+    if (!logger) {
+      logger = this.root.child({ context });
+      this.byContext.set(context, logger);
+    }
+    return logger;
   }
 }
