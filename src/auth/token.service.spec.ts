@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { JwtService } from '@nestjs/jwt';
 import jwt from 'jsonwebtoken';
 import type { AppConfig } from '../config/app-config';
@@ -47,5 +48,40 @@ describe(TokenService.name, () => {
     ['that is not a JWT', () => 'not.a.jwt'],
   ])('rejects a token %s', async (_name, token) => {
     expect(await service().verify(token())).toBeUndefined();
+  });
+
+  describe('with a token it verified before', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it('answers from memory, with the same claims, without waiting (verifiedBefore)', async () => {
+      const tokens = service();
+      const token = jwt.sign(validClaims(), SECRET);
+      expect(tokens.verifiedBefore(token)).toBeUndefined();
+      const first = await tokens.verify(token);
+      expect(tokens.verifiedBefore(token)).toEqual(first);
+      expect(await tokens.verify(token)).toEqual(first);
+    });
+
+    it('refuses it from the second its exp names, as jsonwebtoken does', async () => {
+      const tokens = service();
+      const exp = nowSeconds() + 60;
+      const token = jwt.sign({ ...validClaims(), exp }, SECRET);
+      expect(await tokens.verify(token)).toMatchObject({ exp });
+      jest.spyOn(Date, 'now').mockReturnValue(exp * 1000 - 1);
+      expect(await tokens.verify(token)).toMatchObject({ exp });
+      jest.spyOn(Date, 'now').mockReturnValue(exp * 1000);
+      expect(tokens.verifiedBefore(token)).toBeUndefined();
+      expect(await tokens.verify(token)).toBeUndefined();
+    });
+
+    it('still refuses any other string: another signature on the same claims', async () => {
+      const tokens = service();
+      const token = jwt.sign(validClaims(), SECRET);
+      await tokens.verify(token);
+      const [header, payload] = token.split('.');
+      const forged = `${header}.${payload}.${jwt.sign(validClaims(), `${SECRET}!`).split('.')[2]}`;
+      expect(tokens.verifiedBefore(forged)).toBeUndefined();
+      expect(await tokens.verify(forged)).toBeUndefined();
+    });
   });
 });

@@ -14,11 +14,13 @@ export class HttpMetricsMiddleware implements NestMiddleware {
   constructor(private readonly metrics: MetricsRegistry) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
-    const stop = this.metrics.httpDuration.startTimer();
+    // What histogram.startTimer() measures, without its two closures and label copy per request.
+    const started = process.hrtime.bigint();
     res.once('finish', () => {
       const pattern = (req.route as { path?: unknown } | undefined)?.path;
       const route = typeof pattern === 'string' ? `${req.baseUrl ?? ''}${pattern}` : UNMATCHED_ROUTE;
-      stop({ method: req.method, route, status: String(res.statusCode) });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
     });
     next();
   }

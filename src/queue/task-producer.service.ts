@@ -67,7 +67,9 @@ export class TaskProducer {
       this.logger.warn({ msg: `task ${taskId} not confirmed by Redis replicas; answered 503`, task_id: taskId });
       throw new ServiceUnavailableError('Redis replicas did not confirm the task in time; try again later');
     }
-    this.logger.log({ msg: `task ${taskId} queued`, task_id: taskId, type, params });
+    // At debug: the request's own line already records each enqueue at info, and this one cost the API a second
+    // JSON line (with its redaction pass) per request.
+    this.logger.debug({ msg: `task ${taskId} queued`, task_id: taskId, type, params });
     return taskId;
   }
 

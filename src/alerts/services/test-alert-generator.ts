@@ -24,6 +24,13 @@ interface Target {
 
 type NewAlert = Target & Pick<Alert, 'message' | 'severity' | 'status' | 'comment' | 'createdAt' | 'updatedAt'>;
 
+/**
+ * How long `assertHostsExist` trusts that there were hosts. Only "there are hosts" is kept, never "there are none",
+ * so hosts created anywhere count at once; hosts all deleted (by any process) are seen within this time. The
+ * worker's picks (`generate`) always read the range afresh.
+ */
+const HOSTS_EXIST_TTL_MS = 1000;
+
 export const NO_HOSTS_MESSAGE = 'There are no hosts to attach test alerts to: create hosts or pull them from a monitor';
 
 /**
@@ -40,9 +47,28 @@ export class TestAlertGenerator {
     private readonly transactions: Transactions,
   ) {}
 
-  /** Throws ConflictError when there is no host at all. */
-  async assertHostsExist(): Promise<void> {
-    await this.hostIdRange();
+  /** Until when (performance.now()) a host was last seen to exist. */
+  private hostsSeenUntil = 0;
+  /** The check in flight, shared by the requests that arrive meanwhile. */
+  private hostsCheck: Promise<void> | undefined;
+
+  /**
+   * Throws ConflictError when there is no host at all. A host seen less than HOSTS_EXIST_TTL_MS ago answers
+   * without a query: the API calls this on every generate-test-async request.
+   */
+  assertHostsExist(): Promise<void> {
+    if (performance.now() < this.hostsSeenUntil) return Promise.resolve();
+    this.hostsCheck ??= this.hostIdRange().then(
+      () => {
+        this.hostsCheck = undefined;
+        this.hostsSeenUntil = performance.now() + HOSTS_EXIST_TTL_MS;
+      },
+      (error: unknown) => {
+        this.hostsCheck = undefined;
+        throw error;
+      },
+    );
+    return this.hostsCheck;
   }
 
   async generate(count: number): Promise<GeneratedAlerts> {

@@ -1,4 +1,4 @@
-import { HttpStatus, type INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
+import { HttpStatus, type INestApplication, RequestMethod } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
@@ -8,6 +8,7 @@ import { AllExceptionsFilter } from './all-exceptions.filter';
 import { setupOpenApi } from './openapi';
 import { rejectNulCharacters } from './nul-characters';
 import { rejectUnsupportedTransferEncoding } from './transfer-encoding';
+import { CachingValidationPipe } from './validation.pipe';
 
 export const API_PREFIX = 'api/v1';
 
@@ -34,7 +35,7 @@ export async function configureHttp(app: INestApplication, config: AppConfig, ro
   express.use(rejectNulCharacters);
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
   app.useGlobalPipes(
-    new ValidationPipe({
+    new CachingValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,

@@ -6,7 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
  * no field of this API has a use for it (found by the chaos fuzz, docs/reliability.md).
  */
 export function rejectNulCharacters(req: Request, res: Response, next: NextFunction): void {
-  const field = firstNul(req.body) ?? firstNul(req.query);
+  const field = firstNul(req.body) ?? (mayHoldNul(req.url) ? firstNul(req.query) : undefined);
   if (field === undefined) {
     next();
     return;
@@ -16,6 +16,15 @@ export function rejectNulCharacters(req: Request, res: Response, next: NextFunct
     message: `${field || 'the body'} must not contain the NUL character (\\u0000)`,
     error: 'Bad Request',
   });
+}
+
+/**
+ * Whether the query string parsed from this URL can hold U+0000: only through a percent escape (%00, or qs's %u0000)
+ * or the character itself. Most URLs have neither, and then the query is not parsed here (Express parses it anew on
+ * every read of req.query).
+ */
+function mayHoldNul(url: string | undefined): boolean {
+  return url === undefined || url.includes('%') || url.includes('\u0000');
 }
 
 /** The dotted path of the first key or string holding U+0000 (walked without recursion: bodies nest deep). */

@@ -10,6 +10,10 @@ import { requestIdFor } from './request-id';
  */
 export function httpLogger(root: Logger): RequestHandler {
   const logger = root.child({ context: 'http' });
+  // The line of a request that did not fail holds only the fields below, none of which is a redacted path
+  // (create-logger's REDACTED_PATHS), so it skips the redaction pass: the same text for a third of the CPU.
+  // A line with `err`, whose fields no one here chose, goes through `logger` and is redacted as always.
+  const plain = root.child({ context: 'http' }, { redact: { paths: [] } });
   return (req: Request, res: Response, next: NextFunction) => {
     const id = requestIdFor(req, res);
     (req as Request & { id?: string }).id = id;
@@ -35,7 +39,7 @@ export function httpLogger(root: Logger): RequestHandler {
         line.err = error instanceof Error ? error : new Error(`failed with status code ${status}`);
         logger[level](line, 'request errored');
       } else {
-        logger[level](line, !req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted');
+        plain[level](line, !req.readableAborted && res.writableEnded ? 'request completed' : 'request aborted');
       }
     };
     res.on('close', done);
