@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { ConflictError, UpstreamError } from '../../common/http/domain-error';
 import { HostGroup } from '../entities/host-group.entity';
 import { Host } from '../entities/host.entity';
@@ -19,6 +19,8 @@ import { emptyCounts, type ProgressListener, type SyncResult } from './sync-resu
 
 /** Hosts whose items one `item.get` asks for. */
 const ITEM_PULL_BATCH = 100;
+/** `item.get` calls a pull of all hosts keeps in flight while it writes what came before. */
+const ITEM_PULL_AHEAD = 2;
 /** The group a pushed host joins when it has none locally. */
 const DEFAULT_GROUP = 'Nagare';
 
@@ -58,42 +60,58 @@ export class SyncService {
     @InjectRepository(HostGroup) private readonly groupRepository: Repository<HostGroup>,
   ) {}
 
-  /** Every host of the monitor, then the items of all of them, in batches of hosts per call. */
+  /**
+   * Every host of the monitor, then the items of all of them, in batches of hosts per call. The `item.get` calls
+   * run ahead of the writes (up to ITEM_PULL_AHEAD batches, the first ones while the hosts are written), so the
+   * sync takes about as long as the longer of fetching and writing rather than their sum. Batches are still
+   * written one after the other, in order; a batch whose fetch failed fails the sync when its turn comes, as
+   * before, and the fetches still in flight are dropped.
+   */
   async pullHosts(monitorId: number, options: SyncOptions = {}): Promise<SyncResult> {
     const { progress } = options;
     return this.withMonitor(monitorId, options, async ({ monitor, provider, target }) => {
       await this.monitors.setStatus(monitorId, SyncStatus.Syncing, 'Sync in progress');
       const syncedAt = new Date();
       const remote = await provider.listHosts(target);
-      const groupIds = await this.writer.upsertGroups(
-        monitorId,
-        remote.flatMap((host) => host.groups),
-      );
-      const hostCounts = await this.writer.upsertHosts(monitorId, remote, groupIds, { complete: true, syncedAt });
+      // Every reported host is in the inventory once upsertHosts is done, so these are the hosts whose items are
+      // pulled; fetching may begin before they are written.
+      const batches = chunks([...new Set(remote.map((host) => host.externalId))], ITEM_PULL_BATCH);
+      const fetches = new ReadAhead(batches, ITEM_PULL_AHEAD, (batch) => provider.listItems(target, batch));
+      try {
+        fetches.start();
+        const groupIds = await this.writer.upsertGroups(
+          monitorId,
+          remote.flatMap((host) => host.groups),
+        );
+        const hostCounts = await this.writer.upsertHosts(monitorId, remote, groupIds, { complete: true, syncedAt });
 
-      const local = await this.localHostIds(
-        monitorId,
-        remote.map((host) => host.externalId),
-      );
-      const itemCounts = emptyCounts();
-      let done = 0;
-      await progress?.(0, remote.length);
-      for (const batch of chunks([...local.keys()], ITEM_PULL_BATCH)) {
-        const items = await provider.listItems(target, batch);
-        const hosts = new Map(batch.map((externalId) => [externalId, local.get(externalId) as number]));
-        const counts = await this.writer.upsertItems(hosts, items, { complete: true, syncedAt });
-        for (const key of ['added', 'updated', 'failed', 'total'] as const) itemCounts[key] += counts[key];
-        done += batch.length;
-        await progress?.(done, remote.length);
+        const local = await this.writer.hostIds(monitorId);
+        const itemCounts = emptyCounts();
+        let done = 0;
+        await progress?.(0, remote.length);
+        for (let index = 0; index < batches.length; index++) {
+          const items = await fetches.take(index);
+          const hosts = new Map<string, number>();
+          for (const externalId of batches[index]) {
+            const hostId = local.get(externalId);
+            if (hostId !== undefined) hosts.set(externalId, hostId);
+          }
+          const counts = await this.writer.upsertItems(hosts, items, { complete: true, syncedAt });
+          for (const key of ['added', 'updated', 'failed', 'total'] as const) itemCounts[key] += counts[key];
+          done += hosts.size;
+          await progress?.(done, remote.length);
+        }
+        await this.monitors.setStatus(
+          monitorId,
+          SyncStatus.Active,
+          `Synced ${hostCounts.total} hosts and ${itemCounts.total} items`,
+          syncedAt,
+        );
+        this.logger.log({ msg: 'pulled hosts', monitor_id: monitor.id, hosts: hostCounts, items: itemCounts });
+        return { ...hostCounts, items: itemCounts };
+      } finally {
+        fetches.stop();
       }
-      await this.monitors.setStatus(
-        monitorId,
-        SyncStatus.Active,
-        `Synced ${hostCounts.total} hosts and ${itemCounts.total} items`,
-        syncedAt,
-      );
-      this.logger.log({ msg: 'pulled hosts', monitor_id: monitor.id, hosts: hostCounts, items: itemCounts });
-      return { ...hostCounts, items: itemCounts };
     });
   }
 
@@ -261,16 +279,43 @@ export class SyncService {
     if (!host.externalId) throw new ConflictError(`Host ${hostId} has not been pushed to monitor ${monitorId} yet`);
     return host as Host & { externalId: string };
   }
+}
 
-  private async localHostIds(monitorId: number, externalIds: string[]): Promise<Map<string, number>> {
-    const local = new Map<string, number>();
-    for (const batch of chunks(externalIds, 500)) {
-      const rows = await this.hostRepository.find({
-        where: { monitorId, externalId: In(batch) },
-        select: { id: true, externalId: true },
-      });
-      for (const row of rows) local.set(row.externalId as string, row.id);
+/**
+ * Runs `fetch` for the batches in order, keeping at most `ahead` of them started but not yet taken. A failed
+ * fetch is reported when its batch is taken, never as an unhandled rejection.
+ */
+class ReadAhead<B, R> {
+  private readonly pending = new Map<number, Promise<R>>();
+  private next = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly batches: B[],
+    private readonly ahead: number,
+    private readonly fetch: (batch: B) => Promise<R>,
+  ) {}
+
+  start(): void {
+    while (!this.stopped && this.next < this.batches.length && this.pending.size < this.ahead) {
+      const index = this.next++;
+      const promise = this.fetch(this.batches[index]);
+      promise.catch(() => undefined);
+      this.pending.set(index, promise);
     }
-    return local;
+  }
+
+  /** The batch's result; batches must be taken in order. */
+  take(index: number): Promise<R> {
+    this.start();
+    const promise = this.pending.get(index) ?? this.fetch(this.batches[index]);
+    this.pending.delete(index);
+    this.start();
+    return promise;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.pending.clear();
   }
 }
