@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { FakeZabbix, type RawHandler } from '../../../../test/support/zabbix';
 import { freePort } from '../../../../test/support/redis-server';
 import { MonitorApiError, MonitorUnreachableError } from '../provider-errors';
@@ -100,6 +101,16 @@ describe(ZabbixRpcClient.name, () => {
     const error = await call({ timeoutMs: 300 }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(1_500);
     expect((error as Error).message).toBe('Monitor unreachable: no reply to apiinfo.version within 300 ms');
+  });
+
+  it('reads a reply the server compressed, or began with a byte order mark, as fetch read it', async () => {
+    const reply = '{"jsonrpc":"2.0","result":"6.0.14"}';
+    fake.raw((_request, response) =>
+      response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }).end(gzipSync(reply)),
+    );
+    await expect(call()).resolves.toBe('6.0.14');
+    fake.raw(answer(200, `\uFEFF${reply}`, { 'Content-Type': 'application/json' }));
+    await expect(call()).resolves.toBe('6.0.14');
   });
 
   it('treats HTTP 500 as unreachable and names the status', async () => {
