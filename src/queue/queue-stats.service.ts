@@ -45,31 +45,26 @@ export class QueueStatsService {
     if (queues.length === 0) return {} as Record<TaskType, QueueCounts>;
     const multi = queues[0][1].multi();
     for (const [, queue] of queues) {
-      for (const [type, command] of COUNTED) multi[command](queue.toKey(type));
+      for (const [, key, command] of COUNTED) multi[command](queue.toKey(key));
     }
     const replies = ((await bounded(multi.exec(), READ_TIMEOUT_MS)) ?? []) as [Error | null, unknown][];
     const counts = {} as Record<TaskType, QueueCounts>;
     queues.forEach(([type], q) => {
-      const count = (i: number) => Number(replies[q * COUNTED.length + i]?.[1] ?? 0) || 0;
-      counts[type] = {
-        waiting: count(0),
-        active: count(1),
-        completed: count(2),
-        failed: count(3),
-        delayed: count(4),
-        paused: count(5),
-      };
+      const reply = (i: number) => Number(replies[q * COUNTED.length + i]?.[1] ?? 0) || 0;
+      const entry = {} as QueueCounts;
+      COUNTED.forEach(([field], i) => (entry[field] = reply(i)));
+      counts[type] = entry;
     });
     return counts;
   }
 }
 
-/** Bull's key of each count, in QueueCounts' order, and the command that counts it. */
-const COUNTED = [
-  ['wait', 'llen'],
-  ['active', 'llen'],
-  ['completed', 'zcard'],
-  ['failed', 'zcard'],
-  ['delayed', 'zcard'],
-  ['paused', 'llen'],
-] as const;
+/** Each count: its field, Bull's key for it, and the command that counts that key. */
+const COUNTED: readonly (readonly [keyof QueueCounts, string, 'llen' | 'zcard'])[] = [
+  ['waiting', 'wait', 'llen'],
+  ['active', 'active', 'llen'],
+  ['completed', 'completed', 'zcard'],
+  ['failed', 'failed', 'zcard'],
+  ['delayed', 'delayed', 'zcard'],
+  ['paused', 'paused', 'llen'],
+];

@@ -172,7 +172,7 @@ export class InventoryWriter {
   ): Promise<Map<string, number>> {
     const metadata = manager.dataSource.getMetadata(entity);
     const column = (property: string) => `"${columnName(metadata, property)}"`;
-    const placeholder = manager.dataSource.driver.options.type === 'postgres' ? '$1' : '?';
+    const placeholder = marker(manager.dataSource.driver.options.type === 'postgres', 1);
     const rows = (await manager.query(
       `SELECT ${column('id')} AS "id", ${column('externalId')} AS "externalId" FROM "${metadata.tableName}" ` +
         `WHERE ${column('monitorId')} = ${placeholder} AND ${column('externalId')} IS NOT NULL`,
@@ -264,11 +264,7 @@ async function upsert<T extends ObjectLiteral>(
   const metadata = manager.dataSource.getMetadata(entity);
   const driver = manager.dataSource.driver;
   const postgres = driver.options.type === 'postgres';
-  const columns = fields.map((field) => {
-    const column = metadata.findColumnWithPropertyName(field);
-    if (!column) throw new Error(`${metadata.name} has no column ${field}`);
-    return column;
-  });
+  const columns = fields.map((field) => columnOf(metadata, field));
   // The driver's conversion of the value a column had in the row before: rows of one batch share most of their
   // values (the sync time, the status), and converting a date is the costly part. Same value, same result.
   const width = columns.length;
@@ -314,18 +310,9 @@ const UPSERT_STATEMENTS_KEPT = 32;
 
 /** `(?, ?), (?, ?)` for SQLite, `($1, $2), ($3, $4)` for PostgreSQL: the VALUES of `rows` rows of `width` values. */
 function tuples(rows: number, width: number, postgres: boolean): string {
-  const out: string[] = new Array(rows);
-  if (!postgres) {
-    const tuple = `(${new Array(width).fill('?').join(', ')})`;
-    return out.fill(tuple).join(', ');
-  }
   let n = 0;
-  for (let r = 0; r < rows; r++) {
-    const placeholders: string[] = new Array(width);
-    for (let c = 0; c < width; c++) placeholders[c] = `$${++n}`;
-    out[r] = `(${placeholders.join(', ')})`;
-  }
-  return out.join(', ');
+  const tuple = () => `(${Array.from({ length: width }, () => marker(postgres, ++n)).join(', ')})`;
+  return Array.from({ length: rows }, tuple).join(', ');
 }
 
 /**
@@ -340,7 +327,7 @@ async function syncedItemsOf(
   const metadata = manager.dataSource.getMetadata(Item);
   const column = (property: string) => `"${columnName(metadata, property)}"`;
   const postgres = manager.dataSource.driver.options.type === 'postgres';
-  const placeholders = hostIds.map((_, i) => (postgres ? `$${i + 1}` : '?')).join(', ');
+  const placeholders = hostIds.map((_, i) => marker(postgres, i + 1)).join(', ');
   const rows = (await manager.query(
     `SELECT ${column('hostId')} AS "hostId", ${column('externalId')} AS "externalId" FROM "${metadata.tableName}" ` +
       `WHERE ${column('hostId')} IN (${placeholders}) AND ${column('externalId')} IS NOT NULL`,
@@ -349,8 +336,17 @@ async function syncedItemsOf(
   return rows.map((row) => ({ hostId: Number(row.hostId), externalId: row.externalId }));
 }
 
-function columnName(metadata: EntityMetadata, property: string): string {
+function columnOf(metadata: EntityMetadata, property: string) {
   const column = metadata.findColumnWithPropertyName(property);
   if (!column) throw new Error(`${metadata.name} has no column ${property}`);
-  return column.databaseName;
+  return column;
+}
+
+function columnName(metadata: EntityMetadata, property: string): string {
+  return columnOf(metadata, property).databaseName;
+}
+
+/** The n-th (from 1) bound parameter's marker: `$n` on PostgreSQL, `?` on SQLite. */
+function marker(postgres: boolean, n: number): string {
+  return postgres ? `$${n}` : '?';
 }
