@@ -80,6 +80,16 @@ describe('database (e2e)', () => {
       expect(await appliedMigrations(dataSource)).toEqual(MIGRATION_NAMES);
     });
 
+    it('reverts the newest migration and applies it again', async () => {
+      await dataSource.undoLastMigration({ transaction: 'all' });
+      expect(await appliedMigrations(dataSource)).toEqual(MIGRATION_NAMES.slice(0, -1));
+      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).not.toEqual([]);
+
+      await dataSource.runMigrations({ transaction: 'all' });
+      expect(await appliedMigrations(dataSource)).toEqual(MIGRATION_NAMES);
+      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+    });
+
     itOnSqlite('runs SQLite in WAL mode', async () => {
       const [row] = await dataSource.query('PRAGMA journal_mode');
       expect(row.journal_mode).toBe('wal');

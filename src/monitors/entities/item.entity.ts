@@ -21,7 +21,7 @@ export class Item {
 
   @Column({ type: 'varchar', length: 255 }) name!: string;
 
-  @Index()
+  // No index of its own: the unique (host_id, external_id) index above serves lookups by host_id.
   @Column({ name: 'host_id', type: 'integer' })
   hostId!: number;
 
