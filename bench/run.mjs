@@ -53,6 +53,8 @@ const RUN_ID = randomBytes(4).toString('hex');
 const PREFIX = `nagare:bench:${RUN_ID}`;
 const ADMIN_PASSWORD = `bench-${randomBytes(8).toString('hex')}`;
 const WORK = mkdtempSync(join(tmpdir(), 'nagare-bench-'));
+/** The services' database unless BENCH_DATABASE_URL names another. */
+const SQLITE_FILE = join(WORK, 'nagare.sqlite');
 const children = new Set();
 const results = { settings: SETTINGS };
 
@@ -73,7 +75,7 @@ async function startService(name, role, extraEnv = {}) {
     PORT: String(port || 8080),
     HOST: '127.0.0.1',
     REDIS_URL: REDIS,
-    DATABASE_URL: env.BENCH_DATABASE_URL || `sqlite:${join(WORK, 'nagare.sqlite')}`,
+    DATABASE_URL: env.BENCH_DATABASE_URL || `sqlite:${SQLITE_FILE}`,
     DATA_DIR: join(WORK, 'data'),
     LOG_DIR: join(WORK, `logs-${name}`),
     JWT_SECRET: `bench-secret-${RUN_ID}-0123456789abcdef0123456789`,
@@ -459,10 +461,24 @@ async function drainBench() {
     await child.message();
     return child;
   });
+  // For reference (SQLite only): plain bull running the task's own SQL, so the cost of our machinery around the work
+  // shows apart from the work. The target stays against the no-op jobs.
+  let sql;
+  if (!env.BENCH_DATABASE_URL) {
+    log(`drain reference: plain bull running the task's SQL itself (better-sqlite3), ${count} jobs`);
+    await fill(`${PREFIX}:plain`, 'sql', { type: 'sql', params: { count: 1 } }, count);
+    const args = [join(BENCH_DIR, 'baselines', 'bull-drain-sql.mjs'), REDIS, `${PREFIX}:plain`, '4', SQLITE_FILE];
+    sql = await drain(`${PREFIX}:plain`, 'sql', count, async () => {
+      const child = track(new Child('bull-drain-sql', args, { logFile: join(WORK, 'bull-drain-sql.out') }));
+      await child.message();
+      return child;
+    });
+  }
   results.drain = {
     ours: { ...ours, dead_letters: dead },
     baseline_bull: plain,
     ratio: round(ours.tasks_per_s / plain.tasks_per_s, 2),
+    ...(sql && { reference_bull_sql: sql, ratio_vs_bull_sql: round(ours.tasks_per_s / sql.tasks_per_s, 2) }),
   };
 }
 
@@ -538,6 +554,16 @@ function report() {
       `${drain.ours.tasks} in ${drain.ours.seconds} s vs ${drain.baseline_bull.seconds} s; worker CPU/task ` +
         `${drain.ours.cpu_us_per_task} µs vs ${drain.baseline_bull.cpu_us_per_task} µs; failed ${drain.ours.failed}`,
     ]);
+    if (drain.reference_bull_sql) {
+      const sql = drain.reference_bull_sql;
+      rows.push([
+        'drain tasks/s (vs bull + same SQL)',
+        drain.ours.tasks_per_s,
+        sql.tasks_per_s,
+        drain.ratio_vs_bull_sql,
+        `reference: plain bull running the task's SQL itself; worker CPU/task ${sql.cpu_us_per_task} µs`,
+      ]);
+    }
   }
   if (sync) {
     rows.push([
