@@ -300,12 +300,25 @@ async function cannon(url, token, seconds) {
   };
 }
 
-/** Runs sum up: requests/s over all of them; p50 is their mean, p99 the worst (percentiles do not merge). */
+/** A load run, with the CPU time the process behind the URL spent meanwhile (user + system, /proc). */
+async function cannonOn(pid, url, token, seconds) {
+  const before = cpuSecondsOf(pid);
+  const run = await cannon(url, token, seconds);
+  const after = cpuSecondsOf(pid);
+  return { ...run, cpu_seconds: before === null || after === null ? null : after - before };
+}
+
+/**
+ * Runs sum up: requests/s over all of them; p50 is their mean, p99 the worst (percentiles do not merge). CPU per
+ * request is the server's CPU time over the requests served: on a shared machine it moves much less than requests/s.
+ */
 function combine(runs, seconds) {
   const requests = runs.reduce((sum, run) => sum + run.requests, 0);
+  const cpu = runs.some((run) => run.cpu_seconds === null) ? null : runs.reduce((sum, run) => sum + run.cpu_seconds, 0);
   return {
     requests,
     rps: round(requests / seconds, 0),
+    cpu_us_per_request: cpu === null ? null : round((cpu * 1e6) / requests, 0),
     p50: round(runs.reduce((sum, run) => sum + run.p50, 0) / runs.length, 1),
     p99: Math.max(...runs.map((run) => run.p99)),
     non2xx: runs.reduce((sum, run) => sum + run.non2xx, 0),
@@ -340,8 +353,8 @@ async function enqueueBench() {
   const oursRuns = [];
   const nestRuns = [];
   for (let i = 0; i < slices; i++) {
-    oursRuns.push(await cannon(service.url(path), token, slice));
-    nestRuns.push(await cannon(nestUrl, null, slice));
+    oursRuns.push(await cannonOn(service.pid, service.url(path), token, slice));
+    nestRuns.push(await cannonOn(nest.pid, nestUrl, null, slice));
   }
   const ours = combine(oursRuns, seconds);
   const nestResult = combine(nestRuns, seconds);
@@ -535,7 +548,8 @@ function report() {
       enqueue.ours.rps,
       enqueue.baseline_nest.rps,
       enqueue.ratio_vs_nest,
-      `p50/p99 ${enqueue.ours.p50}/${enqueue.ours.p99} ms vs ${enqueue.baseline_nest.p50}/${enqueue.baseline_nest.p99} ms`,
+      `p50/p99 ${enqueue.ours.p50}/${enqueue.ours.p99} ms vs ${enqueue.baseline_nest.p50}/${enqueue.baseline_nest.p99} ms; ` +
+        `server CPU/request ${enqueue.ours.cpu_us_per_request} µs vs ${enqueue.baseline_nest.cpu_us_per_request} µs`,
     ]);
     rows.push([
       'enqueue req/s (vs bull add)',
