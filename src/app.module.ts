@@ -3,6 +3,7 @@ import type { AppConfig } from './config/app-config';
 import { AdminModule } from './admin/admin.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
+import { ShutdownLog } from './common/logging/shutdown-log';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -21,7 +22,7 @@ export class AppModule {
     const imports: NonNullable<ModuleMetadata['imports']> = [ConfigModule.forRoot(config), DatabaseModule, QueueModule];
     if (servesHttp(config)) imports.push(AuthModule, HealthModule, MetricsModule, AdminModule);
     imports.push(MonitorsModule, AlertsModule, SyncScheduleModule);
-    return { module: AppModule, imports };
+    return { module: AppModule, imports, providers: [ShutdownLog] };
   }
 }
 

@@ -244,5 +244,16 @@ describe('service process (e2e)', () => {
       expect(Date.now() - started).toBeLessThan(EXIT_DEADLINE_MS);
       expect(await acceptsConnections(service.port)).toBe(false);
     });
+
+    it('ends system.log and stdout with "Nagare stopped", written in the last moment before exit', async () => {
+      const service = await startIn(await workspace());
+      expect(await service.stop('SIGTERM', EXIT_DEADLINE_MS)).toEqual({ code: 0, signal: null });
+
+      // Logged after everything closed, just before process.exit: the logger writes asynchronously, so this line
+      // reaches the files only if it is flushed on exit.
+      expect(logLines(service).at(-1)).toMatchObject({ level: 'info', msg: 'Nagare stopped', signal: 'SIGTERM' });
+      const stdoutLines = service.stdout.trim().split('\n');
+      expect(JSON.parse(stdoutLines.at(-1) as string)).toMatchObject({ msg: 'Nagare stopped', signal: 'SIGTERM' });
+    });
   });
 });
