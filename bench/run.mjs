@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, tmpdir, totalmem, type as osType, release } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import autocannon from 'autocannon';
@@ -40,6 +40,8 @@ const SETTINGS = {
   syncItemsPerHost: Number(env.BENCH_SYNC_ITEMS || 10),
   idleProbeSeconds: 3,
 };
+/** BENCH_OUT=<file> writes the results there instead of the committed bench/results/latest.json (CI's smoke run). */
+const RESULTS_FILE = resolve(env.BENCH_OUT || join(BENCH_DIR, 'results', 'latest.json'));
 /** BENCH_ONLY=enqueue,drain,sync (sync includes responsiveness) runs a subset; the default is all. */
 const ONLY = new Set((env.BENCH_ONLY || 'sync,enqueue,drain').split(',').map((part) => part.trim()));
 /** BENCH_PROFILE_DIR=<dir> runs the services under --cpu-prof and leaves the profiles there. */
@@ -56,7 +58,13 @@ const WORK = mkdtempSync(join(tmpdir(), 'nagare-bench-'));
 /** The services' database unless BENCH_DATABASE_URL names another. */
 const SQLITE_FILE = join(WORK, 'nagare.sqlite');
 const children = new Set();
-const results = { settings: SETTINGS };
+/** The sizes the issue names: a run at other sizes (CI's smoke run) prints its verdicts, but they do not count. */
+const ISSUE_SIZES =
+  SETTINGS.enqueueSeconds === 10 &&
+  SETTINGS.drainTasks === 20_000 &&
+  SETTINGS.syncHosts === 2000 &&
+  SETTINGS.syncItemsPerHost === 10;
+const results = { settings: { ...SETTINGS, issue_sizes: ISSUE_SIZES } };
 
 function log(message) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -602,7 +610,8 @@ function report() {
     }
   }
   const verdicts = results.targets.map((t) => [t.met ? 'MET' : 'MISSED', t.target, t.measured]);
-  process.stdout.write(`\n${table(rows)}\n\nTargets\n${table([['', 'target', 'measured'], ...verdicts])}\n`);
+  const caveat = ISSUE_SIZES ? '' : " (not at the issue's sizes: these verdicts do not count)";
+  process.stdout.write(`\n${table(rows)}\n\nTargets${caveat}\n${table([['', 'target', 'measured'], ...verdicts])}\n`);
 }
 
 async function machine() {
@@ -633,10 +642,9 @@ async function main() {
   results.targets = targets();
   results.duration_s = round((performance.now() - started) / 1000, 0);
   report();
-  const out = join(BENCH_DIR, 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  log(`done in ${results.duration_s} s; wrote bench/results/latest.json`);
+  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  log(`done in ${results.duration_s} s; wrote ${relative(process.cwd(), RESULTS_FILE)}`);
 }
 
 async function cleanUp() {
