@@ -51,5 +51,5 @@ if (problems.length > 0) {
   process.exit(1);
 }
 process.stdout.write(
-  `the bench run is complete: ${results.targets.map((t) => `${t.met ? 'met' : 'missed'}`).join(', ')}\n`,
+  `the bench run is complete: ${results.targets.map((t) => (t.met ? 'met' : 'missed')).join(', ')}\n`,
 );

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import process from 'node:process';
 import Database from 'better-sqlite3';
 import Queue from 'bull';
+import { randomFractions, targetPicksSql } from '../../dist/alerts/services/target-picks-sql.js';
 import { tell } from '../lib.mjs';
 
 const [redis, prefix, concurrency, file] = process.argv.slice(2);
@@ -16,16 +17,8 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = 5000');
 
-const lo = '(SELECT MIN(id) FROM hosts)';
-const size = `((SELECT MAX(id) FROM hosts) - ${lo} + 1)`;
-const pick = db.prepare(
-  `WITH picks(f) AS (VALUES (CAST(? AS real))), ` +
-    `chosen AS (SELECT COALESCE(` +
-    `(SELECT h.id FROM hosts h WHERE h.id >= ${lo} + CAST(picks.f * ${size} AS integer) ORDER BY h.id LIMIT 1), ` +
-    `(SELECT h.id FROM hosts h ORDER BY h.id LIMIT 1)) AS host_id FROM picks) ` +
-    `SELECT chosen.host_id AS host_id, ` +
-    `(SELECT i.id FROM items i WHERE i.host_id = chosen.host_id ORDER BY RANDOM() LIMIT 1) AS item_id FROM chosen`,
-);
+// The service's own pick statement, from the build.
+const pick = db.prepare(targetPicksSql(1, false));
 const insert = db.prepare(
   'INSERT INTO "alerts" ("message", "severity", "status", "host_id", "item_id", "comment", "created_at", "updated_at") ' +
     'VALUES (?, ?, 0, ?, ?, ?, ?, ?)',
@@ -42,7 +35,7 @@ const MESSAGES = ['CPU usage exceeded 90%', 'Disk space below 10%', 'Service not
 const queue = new Queue('sql', { prefix, redis });
 await queue.isReady();
 queue.process(Number(concurrency), async () => {
-  const target = pick.get(randomInt(2 ** 40) / 2 ** 40);
+  const target = pick.get(randomFractions(1));
   if (target?.host_id == null) throw new Error('no hosts');
   const now = new Date();
   // As TypeORM stores a datetime on SQLite: UTC, 'YYYY-MM-DD HH:MM:SS.SSS'.

@@ -9,6 +9,7 @@ import { Item } from '../../monitors/entities/item.entity';
 import { SyncStatus } from '../../monitors/entities/sync-status';
 import { Alert } from '../entities/alert.entity';
 import { AlertSeverity, AlertStatus } from '../entities/alert-levels';
+import { randomFractions, targetPicksSql } from './target-picks-sql';
 import { TEST_ALERT_MESSAGES } from './test-alert-messages';
 
 export interface GeneratedAlerts {
@@ -111,34 +112,10 @@ export class TestAlertGenerator {
     if (row?.lo === null || row?.lo === undefined) throw new ConflictError(NO_HOSTS_MESSAGE);
   }
 
-  /**
-   * `count` random hosts (with repeats), each with a random one of its items or null when it has none, in one
-   * query. A host is found by a random point in [min id, max id] and an index seek to the first host at or after it
-   * (wrapping to the first host), so no host list is read: ids after a gap are likelier, which test data can bear.
-   * The range is read in the same statement (a round trip less per task); only the random fractions are bound.
-   */
+  /** `count` random targets in one query (targetPicksSql). */
   private async pickTargets(count: number): Promise<Target[]> {
-    // Bound parameters, not TypeORM's escapeQueryWithParameters: on SQLite that writes numbers into the SQL, so each
-    // run's text differed and was prepared anew, pushing the other statements out of the driver's statement cache.
-    const postgres = this.dataSource.options.type === 'postgres';
-    const fractions = Array.from({ length: count }, () => randomInt(FRACTION_STEPS) / FRACTION_STEPS);
-    const real = postgres ? 'double precision' : 'real';
-    const picks = fractions.map((_, index) => `(CAST(${postgres ? `$${index + 1}` : '?'} AS ${real}))`);
-    // Uncorrelated scalar subqueries, each run once per statement. MIN and MAX apart: SQLite reads either alone off
-    // the primary key, but scans the whole table for both in one SELECT (50 µs at 2,000 hosts against 3 µs). Joining
-    // them in as a CTE instead made SQLite's plan 30 times slower.
-    const lo = '(SELECT MIN(id) FROM hosts)';
-    const size = `((SELECT MAX(id) FROM hosts) - ${lo} + 1)`;
-    // floor(f × size), in [0, size): SQLite's CAST to integer truncates, PostgreSQL's rounds.
-    const offset = postgres ? `FLOOR(picks.f * ${size})::integer` : `CAST(picks.f * ${size} AS integer)`;
-    const sql =
-      `WITH picks(f) AS (VALUES ${picks.join(', ')}), ` +
-      `chosen AS (SELECT COALESCE(` +
-      `(SELECT h.id FROM hosts h WHERE h.id >= ${lo} + ${offset} ORDER BY h.id LIMIT 1), ` +
-      `(SELECT h.id FROM hosts h ORDER BY h.id LIMIT 1)) AS host_id FROM picks) ` +
-      `SELECT chosen.host_id AS host_id, ` +
-      `(SELECT i.id FROM items i WHERE i.host_id = chosen.host_id ORDER BY RANDOM() LIMIT 1) AS item_id ` +
-      `FROM chosen`;
+    const fractions = randomFractions(count);
+    const sql = targetPicksSql(count, this.dataSource.options.type === 'postgres');
     const rows = (await this.dataSource.query(sql, fractions)) as Array<{
       host_id: number | string | null;
       item_id: number | string | null;
@@ -153,9 +130,6 @@ export class TestAlertGenerator {
     return targets;
   }
 }
-
-/** Random fractions are multiples of 1 / FRACTION_STEPS in [0, 1), exact in a double. */
-const FRACTION_STEPS = 2 ** 40;
 
 const ALERT_FIELDS = [
   'message',
