@@ -7,8 +7,11 @@
 #
 # The same image runs every role: NAGARE_ROLE=all (default), api or worker. See docker-compose.yml.
 # Build with a plain `docker build`; no BuildKit-only syntax is used.
+#
+# Node 24, the active LTS, by default. Any supported line builds the same image (package.json's engines; CI tests
+# 20 and 24), e.g. `docker build --build-arg NODE_IMAGE=node:22-bookworm-slim -t nagare .`
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------------------------
 # build: full toolchain, dev dependencies, TypeScript compile, then drop the dev dependencies.
@@ -22,10 +25,11 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 
-# Node 20 images ship npm 10, which ignores package.json's `allowScripts` and would run every dependency's
+# Node 20 and 22 images ship npm 10, which ignores package.json's `allowScripts` and would run every dependency's
 # install script (including the ones the project denies, e.g. @scarf/scarf's telemetry). npm 11 applies the
-# policy: better-sqlite3 and msgpackr-extract run theirs, the rest are skipped. Pinned to the npm that
-# maintains package-lock.json so `npm ci` behaves here as on a developer machine.
+# policy: better-sqlite3 and msgpackr-extract run theirs, the rest are skipped. Node 24 images ship an npm 11,
+# but not necessarily this one: pinned to the npm that maintains package-lock.json so `npm ci` behaves here as on
+# a developer machine, whichever NODE_IMAGE is chosen.
 ARG NPM_VERSION=11.19.1
 RUN npm install -g "npm@${NPM_VERSION}" --no-audit --no-fund \
     && npm --version
@@ -86,7 +90,8 @@ COPY --from=build /app/dist ./dist
 
 USER node
 
-EXPOSE 8080
+# 8080: the API (roles api and all); 8081: a worker's probes (role worker).
+EXPOSE 8080 8081
 
 # The app enables Nest shutdown hooks: on SIGTERM it closes the HTTP server, the Bull queues and the Redis and
 # database connections, then exits. Because that installs a SIGTERM handler, node stops cleanly even as PID 1
@@ -94,10 +99,10 @@ EXPOSE 8080
 # Compose) so that any child process is reaped and signals are forwarded by a process built for it.
 STOPSIGNAL SIGTERM
 
-# Liveness only (the process answers HTTP), never Redis/database: /health/ready is for load balancers.
-# Node's built-in fetch, as slim images have no curl or wget. A worker-role container serves no HTTP and
-# must override this (docker-compose.yml does).
+# Liveness only (the process and its event loop answer), never Redis/database: /health/ready is for load
+# balancers. Node's built-in fetch, as slim images have no curl or wget. A worker-role container answers on its
+# probe port (WORKER_PROBE_PORT, 8081); with WORKER_PROBE_PORT=0 it has none, so disable the healthcheck too.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health/live', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+    CMD ["node", "-e", "const e = process.env; const port = e.NAGARE_ROLE === 'worker' ? e.WORKER_PROBE_PORT || 8081 : e.PORT || 8080; fetch('http://127.0.0.1:' + port + '/health/live', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 CMD ["node", "dist/main.js"]

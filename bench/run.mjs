@@ -4,7 +4,7 @@
 /* global fetch, AbortSignal */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, tmpdir, totalmem, type as osType, release } from 'node:os';
+import { cpus, hostname, loadavg, tmpdir, totalmem, type as osType, release } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
@@ -28,6 +28,7 @@ import {
   Service,
   sleep,
 } from './lib.mjs';
+import { createBenchDatabase, dropBenchDatabase, postgresSettings } from './postgres.mjs';
 
 const env = process.env;
 const SETTINGS = {
@@ -42,12 +43,26 @@ const SETTINGS = {
 };
 /** BENCH_OUT=<file> writes the results there instead of the committed bench/results/latest.json (CI's smoke run). */
 const RESULTS_FILE = resolve(env.BENCH_OUT || join(BENCH_DIR, 'results', 'latest.json'));
-/** BENCH_ONLY=enqueue,drain,sync (sync includes responsiveness) runs a subset; the default is all. */
-const ONLY = new Set((env.BENCH_ONLY || 'sync,enqueue,drain').split(',').map((part) => part.trim()));
-/** BENCH_PROFILE_DIR=<dir> runs the services under --cpu-prof and leaves the profiles there. */
+/**
+ * BENCH_ONLY=sync,pgsync,enqueue,drain,pgdrain,noop (sync includes responsiveness) runs a subset; the default is
+ * all. pgsync and pgdrain run on a PostgreSQL database of the run's own (bench/postgres.mjs); pgsync's ratio needs
+ * sync's figure.
+ */
+const ONLY = new Set(
+  (env.BENCH_ONLY || 'sync,pgsync,enqueue,drain,pgdrain,noop').split(',').map((part) => part.trim()),
+);
+const POSTGRES = ONLY.has('pgsync') || ONLY.has('pgdrain');
+/**
+ * BENCH_PROFILE_DIR=<dir> runs the services, and the no-op drain's plain Bull baseline, under --cpu-prof and leaves
+ * the profiles there.
+ */
 const PROFILE_DIR = env.BENCH_PROFILE_DIR;
+const profileArgs = (name) =>
+  PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
 const KEEP = env.BENCH_KEEP === '1';
 const PROBE_LOOPS = 3;
+/** Rounds of the no-op drain, ours and plain Bull alternated, so a busy moment of the machine hits both sides. */
+const NOOP_ROUNDS = Number(env.BENCH_NOOP_ROUNDS || 3);
 const SYNC_RUNS = 3;
 
 const REDIS = redisUrl();
@@ -55,8 +70,10 @@ const RUN_ID = randomBytes(4).toString('hex');
 const PREFIX = `nagare:bench:${RUN_ID}`;
 const ADMIN_PASSWORD = `bench-${randomBytes(8).toString('hex')}`;
 const WORK = mkdtempSync(join(tmpdir(), 'nagare-bench-'));
-/** The services' database unless BENCH_DATABASE_URL names another. */
+/** The services' SQLite database; the PostgreSQL one (pgsync, pgdrain) is made in main(). */
 const SQLITE_FILE = join(WORK, 'nagare.sqlite');
+const SQLITE_URL = `sqlite:${SQLITE_FILE}`;
+let postgresUrl;
 const children = new Set();
 /** The sizes the issue names: a run at other sizes (CI's smoke run) prints its verdicts, but they do not count. */
 const ISSUE_SIZES =
@@ -76,14 +93,14 @@ function track(child) {
   return child;
 }
 
-async function startService(name, role, extraEnv = {}) {
+async function startService(name, role, extraEnv = {}, preload = []) {
   const port = role === 'worker' ? 0 : await freePort();
   const serviceEnv = {
     NODE_ENV: 'development',
     PORT: String(port || 8080),
     HOST: '127.0.0.1',
     REDIS_URL: REDIS,
-    DATABASE_URL: env.BENCH_DATABASE_URL || `sqlite:${SQLITE_FILE}`,
+    DATABASE_URL: SQLITE_URL,
     DATA_DIR: join(WORK, 'data'),
     LOG_DIR: join(WORK, `logs-${name}`),
     JWT_SECRET: `bench-secret-${RUN_ID}-0123456789abcdef0123456789`,
@@ -93,11 +110,13 @@ async function startService(name, role, extraEnv = {}) {
     NAGARE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     WORKER_CONCURRENCY: String(SETTINGS.concurrency),
     LOG_LEVEL: env.BENCH_LOG_LEVEL || 'info',
+    // The enqueue benchmark queues thousands of tasks a second as one user, far past the per-user default.
+    QUOTA_ENQUEUE_PER_MINUTE: '1000000',
+    // Off: the bench finds its worker by its log, and the default 8081 may be taken on this machine.
+    WORKER_PROBE_PORT: '0',
     ...extraEnv,
   };
-  const nodeArgs = PROFILE_DIR
-    ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
-    : [];
+  const nodeArgs = [...preload.flatMap((file) => ['--require', file]), ...profileArgs(name)];
   const service = track(new Service(name, serviceEnv, { logFile: join(WORK, `${name}.out`), nodeArgs }));
   await service.ready();
   return service;
@@ -154,22 +173,25 @@ async function probe(service, token, paths, stop, gapMs = 10) {
   );
 }
 
-// ------------------------------------------------------------------ 3 and 4: sync and responsiveness
+// ------------------------------------------------------------------ sync, responsiveness, PostgreSQL sync
 
-async function syncBench() {
-  const hosts = ONLY.has('sync') ? SETTINGS.syncHosts : 50;
-  const itemsPerHost = ONLY.has('sync') ? SETTINGS.syncItemsPerHost : 10;
+/** The Zabbix fixture every sync runs against: the issue's sizes with `sync` or `pgsync`, else a small one. */
+async function startFixture() {
+  const full = ONLY.has('sync') || ONLY.has('pgsync');
+  const hosts = full ? SETTINGS.syncHosts : 50;
+  const itemsPerHost = full ? SETTINGS.syncItemsPerHost : 10;
   log(`Zabbix fixture: ${hosts} hosts × ${itemsPerHost} items`);
   const fixture = track(
     new Child('zabbix-fixture', [join(BENCH_DIR, 'zabbix-fixture.mjs'), String(hosts), String(itemsPerHost)], {
       logFile: join(WORK, 'zabbix-fixture.out'),
     }),
   );
-  const zabbix = await fixture.message();
+  return { fixture, zabbix: await fixture.message() };
+}
 
-  const service = await startService('all', 'all');
-  const token = await login(service);
-  // Two monitors on the same fixture: each pull is a first sync, storing every host and item anew.
+/** Monitors on the fixture, and first syncs of them as tasks in a role-`all` service. */
+function syncer(service, token, zabbix) {
+  // Each monitor on the same fixture: each pull is a first sync, storing every host and item anew.
   const createMonitor = async (name) =>
     expectStatus(
       'create monitor',
@@ -179,16 +201,6 @@ async function syncBench() {
       }),
       201,
     );
-  const monitor = await createMonitor('bench');
-
-  if (!ONLY.has('sync')) {
-    log('sync skipped: pulling a small monitor so the alert generator has hosts');
-    expectStatus('pull', await http('POST', service.url(`/api/v1/monitors/${monitor.id}/hosts/pull`), { token }), 200);
-    await service.stop();
-    await fixture.stop();
-    return;
-  }
-
   /** Queues pull_hosts of the monitor and polls the task until it ends; its wall time is started_at → finished_at. */
   const runSync = async (monitorId) => {
     const posted = performance.now();
@@ -211,16 +223,40 @@ async function syncBench() {
       wallMs: Date.parse(task.finished_at) - Date.parse(task.started_at),
     };
   };
+  /** SYNC_RUNS first syncs, a monitor each, one after another; the median's wall time is the figure. */
+  const runSyncs = async (label) => {
+    const runs = [];
+    while (runs.length < SYNC_RUNS) runs.push(await runSync((await createMonitor(`${label}-${runs.length}`)).id));
+    return { runs, measured: runs.toSorted((a, b) => a.wallMs - b.wallMs)[Math.floor(SYNC_RUNS / 2)] };
+  };
+  /** Without `sync` (or `pgsync`): one small pull, so the alert generator has hosts. */
+  const smallPull = async () => {
+    const monitor = await createMonitor('bench');
+    expectStatus('pull', await http('POST', service.url(`/api/v1/monitors/${monitor.id}/hosts/pull`), { token }), 200);
+  };
+  return { createMonitor, runSync, runSyncs, smallPull };
+}
 
-  // 3. The sync on its own, as the fetch-only baseline runs on its own: the median wall time of SYNC_RUNS first
+async function syncBench({ zabbix }) {
+  const service = await startService('all', 'all');
+  const token = await login(service);
+  const sync = syncer(service, token, zabbix);
+
+  if (!ONLY.has('sync')) {
+    log('sync skipped: pulling a small monitor so the alert generator has hosts');
+    await sync.smallPull();
+    await service.stop();
+    return;
+  }
+
+  // The sync on its own, as the fetch-only baseline runs on its own: the median wall time of SYNC_RUNS first
   // syncs (a monitor each) is the figure; one run of a sync this short swings with the machine.
   log(`sync: pull_hosts as a task in the role-all process, ${SYNC_RUNS} monitors one after another`);
-  const syncRuns = [await runSync(monitor.id)];
-  while (syncRuns.length < SYNC_RUNS)
-    syncRuns.push(await runSync((await createMonitor(`bench-${syncRuns.length}`)).id));
-  const measured = syncRuns.toSorted((a, b) => a.wallMs - b.wallMs)[Math.floor(SYNC_RUNS / 2)];
+  const cpuBefore = cpuSecondsOf(service.pid);
+  const { runs: syncRuns, measured } = await sync.runSyncs('bench');
+  const cpuSeconds = cpuSecondsOf(service.pid) - cpuBefore;
 
-  // 4. The same first sync of a second monitor, with the probes running: their latencies are the figure.
+  // The same first sync of another monitor, with the probes running: their latencies are the figure.
   const paths = ['/health/live', '/api/v1/queue/stats'];
   log(`responsiveness at idle (${SETTINGS.idleProbeSeconds} s)`);
   await probe(
@@ -235,11 +271,11 @@ async function syncBench() {
   const idleUntil = performance.now() + SETTINGS.idleProbeSeconds * 1000;
   const idle = await probe(service, token, paths, () => performance.now() > idleUntil);
 
-  log('responsiveness: the same sync of a second monitor, probing latencies meanwhile');
-  const probed = await createMonitor('bench-probed');
+  log('responsiveness: the same sync of another monitor, probing latencies meanwhile');
+  const probed = await sync.createMonitor('bench-probed');
   let syncing = true;
   const probing = probe(service, token, paths, () => !syncing);
-  const during = await runSync(probed.id).finally(() => {
+  const during = await sync.runSync(probed.id).finally(() => {
     syncing = false;
   });
   const duringProbes = await probing;
@@ -266,7 +302,6 @@ async function syncBench() {
   const baselineRuns = [];
   while (baselineRuns.length < SYNC_RUNS) baselineRuns.push(await fetchOnly.message(120_000));
   const baseline = baselineRuns.toSorted((a, b) => a.ms - b.ms)[Math.floor(SYNC_RUNS / 2)];
-  await fixture.stop();
 
   const totalItems = task.result.items.total;
   results.sync = {
@@ -284,8 +319,45 @@ async function syncBench() {
     runs_wall_ms: syncRuns.map((run) => run.wallMs),
     runs_fetch_only_ms: baselineRuns.map((run) => round(run.ms, 0)),
     probed_sync_wall_ms: during.wallMs,
+    // As for PostgreSQL: the service's CPU over the SYNC_RUNS syncs, steadier than their wall time on a busy machine.
+    service_cpu_us_per_item: round((cpuSeconds * 1e6) / (SYNC_RUNS * totalItems), 1),
   };
   results.responsiveness = { idle, during_sync: duringProbes };
+}
+
+/**
+ * Benchmark 4: the same SYNC_RUNS first syncs in a role-`all` service on the run's PostgreSQL database; ratio to the
+ * SQLite median. The service's CPU time over its syncs, per item, shows how much of the wall time it waited on the
+ * server. It leaves the database filled for pgdrain.
+ */
+async function postgresSyncBench({ zabbix }) {
+  const service = await startService('all-pg', 'all', { DATABASE_URL: postgresUrl });
+  const token = await login(service);
+  const sync = syncer(service, token, zabbix);
+  if (!ONLY.has('pgsync')) {
+    log('PostgreSQL sync skipped: pulling a small monitor so the alert generator has hosts');
+    await sync.smallPull();
+    await service.stop();
+    return;
+  }
+  log(`PostgreSQL sync: the same first syncs on PostgreSQL, ${SYNC_RUNS} monitors one after another`);
+  const cpuBefore = cpuSecondsOf(service.pid);
+  const { runs, measured } = await sync.runSyncs('bench-pg');
+  const cpuSeconds = cpuSecondsOf(service.pid) - cpuBefore;
+  await service.stop();
+  const sqlite = results.sync?.wall_ms ?? null;
+  const wallTotal = runs.reduce((sum, run) => sum + run.endToEndMs, 0) / 1000;
+  results.pg_sync = {
+    hosts: measured.task.result.total,
+    items: measured.task.result.items.total,
+    wall_ms: measured.wallMs,
+    runs_wall_ms: runs.map((run) => run.wallMs),
+    sqlite_wall_ms: sqlite,
+    ratio_vs_sqlite: sqlite ? round(measured.wallMs / sqlite, 2) : null,
+    // The service's CPU over the three syncs' polling spans against their wall time: the rest is waiting.
+    service_cpu_share: round(cpuSeconds / wallTotal, 2),
+    service_cpu_us_per_item: round((cpuSeconds * 1e6) / (SYNC_RUNS * measured.task.result.items.total), 1),
+  };
 }
 
 // ------------------------------------------------------------------ 1: enqueue
@@ -461,45 +533,111 @@ async function drain(prefix, name, count, startWorker) {
   };
 }
 
-async function drainBench() {
-  const count = SETTINGS.drainTasks;
+/** Our worker's drain of `count` generate_alerts tasks on `databaseUrl`, and how many reached the dead letters. */
+async function drainOurs(name, databaseUrl, count) {
   await deleteKeys(REDIS, `${PREFIX}:generate_alerts:*`);
-  log(`drain: ${count} generate_alerts tasks (count=1), one worker process at concurrency ${SETTINGS.concurrency}`);
+  await deleteKeys(REDIS, `${PREFIX}:dead:*`);
   await fill(PREFIX, 'generate_alerts', { type: 'generate_alerts', params: { count: 1 } }, count);
-  const ours = await drain(PREFIX, 'generate_alerts', count, () => startService('worker', 'worker'));
+  const ours = await drain(PREFIX, 'generate_alerts', count, () =>
+    startService(name, 'worker', { DATABASE_URL: databaseUrl }),
+  );
   const deadRedis = new Redis(REDIS);
   const dead = await deadRedis.llen(`${PREFIX}:dead:wait`);
   deadRedis.disconnect();
+  return { ...ours, dead_letters: dead };
+}
 
-  log(`drain baseline: plain bull, ${count} no-op jobs at concurrency ${SETTINGS.concurrency}`);
-  await fill(`${PREFIX}:plain`, 'noop', { type: 'noop', params: { count: 1 } }, count);
-  const plain = await drain(`${PREFIX}:plain`, 'noop', count, async () => {
-    const child = track(
-      new Child('bull-drain', [join(BENCH_DIR, 'baselines', 'bull-drain.mjs'), REDIS, `${PREFIX}:plain`, '4'], {
-        logFile: join(WORK, 'bull-drain.out'),
-      }),
-    );
+/** Plain bull running the task's own SQL (bench/baselines/<script>) on `target`: the drain's reference. */
+async function drainReference(script, target, count) {
+  await deleteKeys(REDIS, `${PREFIX}:plain:sql:*`);
+  await fill(`${PREFIX}:plain`, 'sql', { type: 'sql', params: { count: 1 } }, count);
+  const args = [join(BENCH_DIR, 'baselines', script), REDIS, `${PREFIX}:plain`, String(SETTINGS.concurrency), target];
+  return drain(`${PREFIX}:plain`, 'sql', count, async () => {
+    const child = track(new Child(script, args, { logFile: join(WORK, `${script}.out`) }));
     await child.message();
     return child;
   });
-  // For reference (SQLite only): plain bull running the task's own SQL, so the cost of our machinery around the work
-  // shows apart from the work. The target stays against the no-op jobs.
-  let sql;
-  if (!env.BENCH_DATABASE_URL) {
-    log(`drain reference: plain bull running the task's SQL itself (better-sqlite3), ${count} jobs`);
-    await fill(`${PREFIX}:plain`, 'sql', { type: 'sql', params: { count: 1 } }, count);
-    const args = [join(BENCH_DIR, 'baselines', 'bull-drain-sql.mjs'), REDIS, `${PREFIX}:plain`, '4', SQLITE_FILE];
-    sql = await drain(`${PREFIX}:plain`, 'sql', count, async () => {
-      const child = track(new Child('bull-drain-sql', args, { logFile: join(WORK, 'bull-drain-sql.out') }));
-      await child.message();
-      return child;
-    });
-  }
+}
+
+/** Benchmark 2: the drain on SQLite, against plain bull running the task's SQL (better-sqlite3), and no-op bull. */
+async function drainBench() {
+  const count = SETTINGS.drainTasks;
+  log(`drain: ${count} generate_alerts tasks (count=1), one worker process at concurrency ${SETTINGS.concurrency}`);
+  const ours = await drainOurs('worker', SQLITE_URL, count);
+  log(`drain reference: plain bull running the task's SQL itself (better-sqlite3), ${count} jobs`);
+  const sql = await drainReference('bull-drain-sql.mjs', SQLITE_FILE, count);
+  log(`drain, for comparison: plain bull, ${count} no-op jobs at concurrency ${SETTINGS.concurrency}`);
+  await fill(`${PREFIX}:plain`, 'noop', { type: 'noop', params: { count: 1 } }, count);
+  const plain = await drain(`${PREFIX}:plain`, 'noop', count, startPlainBull);
   results.drain = {
-    ours: { ...ours, dead_letters: dead },
+    ours,
+    reference_bull_sql: sql,
+    ratio_vs_bull_sql: round(ours.tasks_per_s / sql.tasks_per_s, 2),
     baseline_bull: plain,
     ratio: round(ours.tasks_per_s / plain.tasks_per_s, 2),
-    ...(sql && { reference_bull_sql: sql, ratio_vs_bull_sql: round(ours.tasks_per_s / sql.tasks_per_s, 2) }),
+  };
+}
+
+/** Benchmark 3: the same drain on PostgreSQL, against plain bull running the task's SQL through `pg`. */
+async function postgresDrainBench() {
+  const count = SETTINGS.drainTasks;
+  log(`PostgreSQL drain: ${count} generate_alerts tasks, one worker process at concurrency ${SETTINGS.concurrency}`);
+  const ours = await drainOurs('worker-pg', postgresUrl, count);
+  log(`PostgreSQL drain reference: plain bull running the task's SQL itself (pg), ${count} jobs`);
+  const sql = await drainReference('bull-drain-pg.mjs', postgresUrl, count);
+  results.pg_drain = {
+    ours,
+    reference_bull_pg: sql,
+    ratio_vs_bull_pg: round(ours.tasks_per_s / sql.tasks_per_s, 2),
+  };
+}
+
+// ------------------------------------------------------------------ 3: no-op drain
+
+let plainBullStarts = 0;
+
+/** Starts the plain Bull no-op worker (bench/baselines/bull-drain.mjs) on `${PREFIX}:plain`. */
+async function startPlainBull() {
+  plainBullStarts += 1;
+  const child = track(
+    new Child('bull-drain', [join(BENCH_DIR, 'baselines', 'bull-drain.mjs'), REDIS, `${PREFIX}:plain`, '4'], {
+      logFile: join(WORK, 'bull-drain.out'),
+      nodeArgs: profileArgs(`bull-drain-${plainBullStarts}`),
+    }),
+  );
+  await child.message();
+  return child;
+}
+
+/**
+ * The worker's own cost per task: our worker, its generate_alerts handler made a no-op (bench/noop-handler.cjs),
+ * against plain Bull with a no-op processor, alternated NOOP_ROUNDS times; the median of each side counts.
+ */
+async function noopDrainBench() {
+  const count = SETTINGS.drainTasks;
+  const ours = [];
+  const plain = [];
+  for (let round_ = 0; round_ < NOOP_ROUNDS; round_ += 1) {
+    log(`no-op drain ${round_ + 1}/${NOOP_ROUNDS}: ${count} tasks, our worker with a no-op handler, then plain bull`);
+    await deleteKeys(REDIS, `${PREFIX}:generate_alerts:*`);
+    await fill(PREFIX, 'generate_alerts', { type: 'generate_alerts', params: { count: 1 } }, count);
+    const preload = [join(BENCH_DIR, 'noop-handler.cjs')];
+    ours.push(
+      await drain(PREFIX, 'generate_alerts', count, () =>
+        startService(`noop-worker-${round_ + 1}`, 'worker', {}, preload),
+      ),
+    );
+    await deleteKeys(REDIS, `${PREFIX}:plain:*`);
+    await fill(`${PREFIX}:plain`, 'noop', { type: 'noop', params: { count: 1 } }, count);
+    plain.push(await drain(`${PREFIX}:plain`, 'noop', count, startPlainBull));
+  }
+  const median = (runs) => [...runs].sort((a, b) => a.cpu_us_per_task - b.cpu_us_per_task)[runs.length >> 1];
+  const [oursMedian, plainMedian] = [median(ours), median(plain)];
+  results.noop_drain = {
+    ours: oursMedian,
+    baseline_bull: plainMedian,
+    cpu_ratio: round(oursMedian.cpu_us_per_task / plainMedian.cpu_us_per_task, 2),
+    rounds: { ours: ours.map((run) => run.cpu_us_per_task), baseline_bull: plain.map((run) => run.cpu_us_per_task) },
   };
 }
 
@@ -508,7 +646,7 @@ async function drainBench() {
 function targets() {
   const list = [];
   const add = (name, met, measured) => list.push({ target: name, met, measured });
-  const { enqueue, drain, sync, responsiveness } = results;
+  const { enqueue, drain, sync, responsiveness, noop_drain: noop, pg_drain: pgDrain, pg_sync: pgSync } = results;
   if (enqueue) {
     add(
       'enqueue ≥ 0.8 × minimal Nest app, p99 ≤ 50 ms',
@@ -518,9 +656,23 @@ function targets() {
   }
   if (drain) {
     add(
-      'drain ≥ 0.7 × plain Bull',
-      drain.ratio >= 0.7 && drain.ours.failed === 0,
-      `${drain.ratio} ×, ${drain.ours.failed} failed`,
+      "drain (SQLite) ≥ 0.85 × plain Bull running the task's SQL",
+      drain.ratio_vs_bull_sql >= 0.85 && drain.ours.failed === 0 && drain.ours.dead_letters === 0,
+      `${drain.ratio_vs_bull_sql} ×, ${drain.ours.failed} failed`,
+    );
+  }
+  if (pgDrain) {
+    add(
+      "drain (PostgreSQL) ≥ 0.85 × plain Bull running the task's SQL through pg",
+      pgDrain.ratio_vs_bull_pg >= 0.85 && pgDrain.ours.failed === 0 && pgDrain.ours.dead_letters === 0,
+      `${pgDrain.ratio_vs_bull_pg} ×, ${pgDrain.ours.failed} failed`,
+    );
+  }
+  if (noop) {
+    add(
+      'no-op worker CPU/task ≤ 1.3 × plain Bull',
+      noop.cpu_ratio <= 1.3 && noop.ours.failed === 0,
+      `${noop.cpu_ratio} × (${noop.ours.cpu_us_per_task} µs vs ${noop.baseline_bull.cpu_us_per_task} µs)`,
     );
   }
   if (sync) {
@@ -533,6 +685,13 @@ function targets() {
   if (responsiveness) {
     const worst = Math.max(...Object.values(responsiveness.during_sync).map((probe) => probe.p99));
     add('p99 ≤ 50 ms during the sync', worst <= 50, `worst p99 ${worst} ms`);
+  }
+  if (pgSync) {
+    add(
+      'first sync on PostgreSQL ≤ 2 × the same on SQLite',
+      pgSync.ratio_vs_sqlite !== null && pgSync.ratio_vs_sqlite <= 2,
+      `${pgSync.ratio_vs_sqlite} × (${pgSync.wall_ms} vs ${pgSync.sqlite_wall_ms} ms)`,
+    );
   }
   return list;
 }
@@ -547,9 +706,44 @@ function table(rows) {
     .join('\n');
 }
 
+/** The table's rows of the two drains (benchmarks 2 and 3), each against its reference. */
+function drainRows(drain, pgDrain) {
+  const rows = [];
+  if (drain) {
+    const sql = drain.reference_bull_sql;
+    rows.push([
+      "drain tasks/s, SQLite (vs bull + the task's SQL)",
+      drain.ours.tasks_per_s,
+      sql.tasks_per_s,
+      drain.ratio_vs_bull_sql,
+      `${drain.ours.tasks} in ${drain.ours.seconds} s vs ${sql.seconds} s; worker CPU/task ` +
+        `${drain.ours.cpu_us_per_task} µs vs ${sql.cpu_us_per_task} µs; failed ${drain.ours.failed}`,
+    ]);
+    rows.push([
+      'drain tasks/s, SQLite (vs no-op bull)',
+      drain.ours.tasks_per_s,
+      drain.baseline_bull.tasks_per_s,
+      drain.ratio,
+      `for comparison: plain bull with no-op jobs, worker CPU/task ${drain.baseline_bull.cpu_us_per_task} µs`,
+    ]);
+  }
+  if (pgDrain) {
+    const sql = pgDrain.reference_bull_pg;
+    rows.push([
+      "drain tasks/s, PostgreSQL (vs bull + the task's SQL via pg)",
+      pgDrain.ours.tasks_per_s,
+      sql.tasks_per_s,
+      pgDrain.ratio_vs_bull_pg,
+      `${pgDrain.ours.tasks} in ${pgDrain.ours.seconds} s vs ${sql.seconds} s; worker CPU/task ` +
+        `${pgDrain.ours.cpu_us_per_task} µs vs ${sql.cpu_us_per_task} µs; failed ${pgDrain.ours.failed}`,
+    ]);
+  }
+  return rows;
+}
+
 function report() {
   const rows = [['benchmark', 'ours', 'baseline', 'ratio', 'detail']];
-  const { enqueue, drain, sync, responsiveness } = results;
+  const { enqueue, drain, sync, responsiveness, noop_drain: noop, pg_drain: pgDrain, pg_sync: pgSync } = results;
   if (enqueue) {
     rows.push([
       'enqueue req/s (vs Nest app)',
@@ -567,25 +761,16 @@ function report() {
       `bull p50/p99 ${enqueue.baseline_bull.p50}/${enqueue.baseline_bull.p99} ms`,
     ]);
   }
-  if (drain) {
+  rows.push(...drainRows(drain, pgDrain));
+  if (noop) {
     rows.push([
-      'drain tasks/s',
-      drain.ours.tasks_per_s,
-      drain.baseline_bull.tasks_per_s,
-      drain.ratio,
-      `${drain.ours.tasks} in ${drain.ours.seconds} s vs ${drain.baseline_bull.seconds} s; worker CPU/task ` +
-        `${drain.ours.cpu_us_per_task} µs vs ${drain.baseline_bull.cpu_us_per_task} µs; failed ${drain.ours.failed}`,
+      'no-op worker CPU µs/task (lower is better)',
+      noop.ours.cpu_us_per_task,
+      noop.baseline_bull.cpu_us_per_task,
+      noop.cpu_ratio,
+      `median of ${NOOP_ROUNDS} rounds: ours ${noop.rounds.ours.join('/')} µs, bull ${noop.rounds.baseline_bull.join('/')} µs; ` +
+        `${noop.ours.tasks_per_s} vs ${noop.baseline_bull.tasks_per_s} tasks/s; failed ${noop.ours.failed}`,
     ]);
-    if (drain.reference_bull_sql) {
-      const sql = drain.reference_bull_sql;
-      rows.push([
-        'drain tasks/s (vs bull + same SQL)',
-        drain.ours.tasks_per_s,
-        sql.tasks_per_s,
-        drain.ratio_vs_bull_sql,
-        `reference: plain bull running the task's SQL itself; worker CPU/task ${sql.cpu_us_per_task} µs`,
-      ]);
-    }
   }
   if (sync) {
     rows.push([
@@ -593,7 +778,17 @@ function report() {
       sync.wall_ms,
       sync.baseline_fetch_only_ms,
       sync.ratio,
-      `${sync.hosts} hosts/${sync.items} items: ${sync.hosts_per_s} hosts/s, ${sync.items_per_s} items/s, peak RSS ${sync.peak_rss_mb} MB`,
+      `${sync.hosts} hosts/${sync.items} items: ${sync.hosts_per_s} hosts/s, ${sync.items_per_s} items/s, peak RSS ${sync.peak_rss_mb} MB; service CPU ${sync.service_cpu_us_per_item} µs/item`,
+    ]);
+  }
+  if (pgSync) {
+    rows.push([
+      'sync wall ms, PostgreSQL (vs SQLite)',
+      pgSync.wall_ms,
+      pgSync.sqlite_wall_ms,
+      pgSync.ratio_vs_sqlite,
+      `runs ${pgSync.runs_wall_ms.join('/')} ms; service CPU ${pgSync.service_cpu_us_per_item} µs/item, ` +
+        `busy ${round(pgSync.service_cpu_share * 100, 0)} % of the wall time`,
     ]);
   }
   if (responsiveness) {
@@ -611,7 +806,10 @@ function report() {
   }
   const verdicts = results.targets.map((t) => [t.met ? 'MET' : 'MISSED', t.target, t.measured]);
   const caveat = ISSUE_SIZES ? '' : " (not at the issue's sizes: these verdicts do not count)";
-  process.stdout.write(`\n${table(rows)}\n\nTargets${caveat}\n${table([['', 'target', 'measured'], ...verdicts])}\n`);
+  const load = `Load average (1, 5, 15 min) at the start ${results.load_average.join(' ')}, at the end ${results.load_average_end.join(' ')}`;
+  process.stdout.write(
+    `\n${table(rows)}\n\n${load}\n\nTargets${caveat}\n${table([['', 'target', 'measured'], ...verdicts])}\n`,
+  );
 }
 
 async function machine() {
@@ -626,7 +824,7 @@ async function machine() {
     memory_gb: round(totalmem() / 2 ** 30, 1),
     node: process.version,
     redis: /redis_version:(\S+)/.exec(info)?.[1],
-    database: env.BENCH_DATABASE_URL ? 'postgres' : 'sqlite',
+    postgres: postgresUrl ? await postgresSettings(postgresUrl) : null,
   };
 }
 
@@ -634,13 +832,21 @@ async function main() {
   const started = performance.now();
   await checkRedis(REDIS);
   results.started_at = new Date().toISOString();
+  if (POSTGRES) postgresUrl = await createBenchDatabase(RUN_ID);
   results.machine = await machine();
-  log(`run ${RUN_ID}: queue prefix ${PREFIX}, work dir ${WORK}`);
-  await syncBench();
+  results.load_average = loadavg().map((load) => round(load, 2));
+  log(`run ${RUN_ID}: queue prefix ${PREFIX}, work dir ${WORK}, load ${results.load_average.join(' ')}`);
+  const fixture = await startFixture();
+  await syncBench(fixture);
+  if (POSTGRES) await postgresSyncBench(fixture);
+  await fixture.fixture.stop();
   if (ONLY.has('enqueue')) await enqueueBench();
   if (ONLY.has('drain')) await drainBench();
+  if (ONLY.has('pgdrain')) await postgresDrainBench();
+  if (ONLY.has('noop')) await noopDrainBench();
   results.targets = targets();
   results.duration_s = round((performance.now() - started) / 1000, 0);
+  results.load_average_end = loadavg().map((load) => round(load, 2));
   report();
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
@@ -650,6 +856,8 @@ async function main() {
 async function cleanUp() {
   for (const child of [...children]) await child.stop('SIGTERM', 5000).catch(() => undefined);
   await deleteKeys(REDIS, `${PREFIX}:*`).catch(() => undefined);
+  if (postgresUrl)
+    await dropBenchDatabase(RUN_ID).catch((error) => log(`could not drop the database: ${error.message}`));
   if (!KEEP) rmSync(WORK, { recursive: true, force: true });
 }
 

@@ -44,11 +44,13 @@ export function buildInventory(hostCount, itemsPerHost) {
         hostid,
         name: `Item ${itemid}`,
         key_: `key.${itemid}`,
-        lastvalue: String(i),
         units: '',
         value_type: '3',
         status: '0',
-        lastclock: '0',
+        // As real Zabbix: most items collected, the last of every ten not supported (a value it could not store).
+        ...(i % 10 === 9
+          ? { lastvalue: '0', lastclock: '0', state: '1', error: 'Value of type "string" is not suitable' }
+          : { lastvalue: String(i), lastclock: String(1_764_000_000 + i), state: '0', error: '' }),
       });
     }
     itemsByHost.set(hostid, items);

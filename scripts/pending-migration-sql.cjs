@@ -8,11 +8,11 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
 const { DataSource } = require('typeorm');
-const { dataSourceOptions } = require('../dist/database/data-source-options');
+const { cliDataSourceOptions } = require('../dist/cli-data-source');
 const { runMigrations } = require('../dist/database/run-migrations');
 
 async function pendingSql(database) {
-  const dataSource = await new DataSource(dataSourceOptions(database)).initialize();
+  const dataSource = await new DataSource(cliDataSourceOptions(database)).initialize();
   try {
     await runMigrations(dataSource);
     const { upQueries } = await dataSource.driver.createSchemaBuilder().log();

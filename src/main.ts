@@ -8,6 +8,8 @@ import { PinoLoggerService } from './common/logging/pino-logger.service';
 import type { AppConfig } from './config/app-config';
 import { ConfigError } from './config/config-error';
 import { loadConfig } from './config/config.loader';
+import { limitHeapGrowth } from './heap-growth';
+import { logListening, logStarting, logWorkers } from './startup-log';
 
 /**
  * On SIGTERM/SIGINT Nest stops the HTTP server, runs the shutdown hooks (queues, Redis, database) and then, by
@@ -17,32 +19,31 @@ import { loadConfig } from './config/config.loader';
 const SHUTDOWN = { useProcessExit: true };
 
 async function main(): Promise<void> {
+  limitHeapGrowth();
   const config = loadConfigOrExit();
-  const rootLogger = createRootLogger({ dir: config.log.dir, level: config.log.level });
+  const rootLogger = createRootLogger(config.log);
   const logger = new PinoLoggerService(rootLogger);
   const module = AppModule.forRoot(config);
+  logStarting(logger, config);
 
   if (!servesHttp(config)) {
-    const context = await NestFactory.createApplicationContext(module, { logger });
+    const context = await NestFactory.createApplicationContext(module, { logger, abortOnError: false });
     context.enableShutdownHooks([], SHUTDOWN);
+    logWorkers(logger, context, config);
     logger.log({ msg: 'worker started', role: config.role }, 'Bootstrap');
     return;
   }
 
-  const app = await NestFactory.create<NestExpressApplication>(module, { logger, bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    logger,
+    bodyParser: false,
+    abortOnError: false,
+  });
   await configureHttp(app, config, rootLogger);
   app.enableShutdownHooks([], SHUTDOWN);
   await app.listen(config.server.port, config.server.host);
-  logger.log(
-    {
-      msg: `Nagare listening on http://${config.server.host}:${config.server.port}`,
-      role: config.role,
-      redis: config.redis.display,
-      database: config.database.kind,
-      jwt_secret: config.jwt.secretSource,
-    },
-    'Bootstrap',
-  );
+  logWorkers(logger, app, config);
+  logListening(logger, config);
 }
 
 function loadConfigOrExit(): AppConfig {

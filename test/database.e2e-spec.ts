@@ -6,8 +6,10 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { Privilege, User } from '../src/auth/users/user.entity';
 import { loadConfig } from '../src/config/config.loader';
-import { dataSourceOptions } from '../src/database/data-source-options';
+import { CLI_ENTITIES, cliDataSourceOptions } from '../src/cli-data-source';
 import { MIGRATIONS } from '../src/database/migrations';
+import { UsernamesCaseInsensitive1764547200000 } from '../src/database/migrations/1764547200000-usernames-case-insensitive';
+import { HostGroupsAndTechnicalName1765000000000 } from '../src/database/migrations/1765000000000-host-groups-and-technical-name';
 import { runMigrations } from '../src/database/run-migrations';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { startTestApp, testEnv, type TestApp } from './support/test-app';
@@ -31,6 +33,20 @@ function expectRecent(iso: string): void {
 async function appliedMigrations(dataSource: DataSource): Promise<string[]> {
   const rows: { name: string }[] = await dataSource.query('SELECT name FROM migrations ORDER BY id');
   return rows.map((row) => row.name);
+}
+
+/**
+ * Every table, column and index as the database itself describes them: what a migration changes, including
+ * what TypeORM's schema builder does not track (the expression index on lower(username)).
+ */
+async function schemaOf(dataSource: DataSource): Promise<unknown[]> {
+  if (dataSource.options.type === 'postgres') {
+    return dataSource.query(
+      `SELECT table_name AS name, column_name AS detail FROM information_schema.columns WHERE table_schema = 'public' ` +
+        `UNION ALL SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2`,
+    );
+  }
+  return dataSource.query(`SELECT name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name`);
 }
 
 /** Creates a user through the API, changes it, and returns the creation's answer and the user as read back after. */
@@ -70,6 +86,12 @@ describe('database (e2e)', () => {
       expect(pending.upQueries.map((query) => query.query)).toEqual([]);
     });
 
+    it("loads every entity through the feature modules, the same ones the migration tool's list names", () => {
+      const names = (entities: { name: string }[]) => entities.map((entity) => entity.name).sort();
+      expect(names(dataSource.entityMetadatas)).toEqual(names(CLI_ENTITIES));
+      expect(dataSource.options.entities).toEqual(expect.arrayContaining(CLI_ENTITIES));
+    });
+
     it('records every migration, in order, in the migrations table', async () => {
       expect(await appliedMigrations(dataSource)).toEqual(MIGRATION_NAMES);
     });
@@ -81,12 +103,14 @@ describe('database (e2e)', () => {
     });
 
     it('reverts the newest migration and applies it again', async () => {
+      const migrated = await schemaOf(dataSource);
       await dataSource.undoLastMigration({ transaction: 'all' });
       expect(await appliedMigrations(dataSource)).toEqual(MIGRATION_NAMES.slice(0, -1));
-      expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).not.toEqual([]);
+      expect(await schemaOf(dataSource)).not.toEqual(migrated);
 
       await dataSource.runMigrations({ transaction: 'all' });
       expect(await appliedMigrations(dataSource)).toEqual(MIGRATION_NAMES);
+      expect(await schemaOf(dataSource)).toEqual(migrated);
       expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
     });
 
@@ -144,7 +168,7 @@ describe('database (e2e)', () => {
     const database = await createTestDatabase(dir);
     const connection = loadConfig(testEnv(dir, database), dir).database;
     const sources = await Promise.all(
-      Array.from({ length: RACING_APPS }, () => new DataSource(dataSourceOptions(connection)).initialize()),
+      Array.from({ length: RACING_APPS }, () => new DataSource(cliDataSourceOptions(connection)).initialize()),
     );
     try {
       // Initialised first, so the migrations themselves start together rather than staggered by the connects.
@@ -156,6 +180,116 @@ describe('database (e2e)', () => {
       await database.drop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('usernames that differ only by case (issue 15, item 9)', () => {
+    const BEFORE = MIGRATIONS.slice(0, MIGRATIONS.indexOf(UsernamesCaseInsensitive1764547200000));
+    let dir: string;
+    let database: TestDatabase;
+    let sources: DataSource[] = [];
+
+    /** A data source on the test's database that knows only the given migrations. */
+    async function open(migrations: typeof MIGRATIONS): Promise<DataSource> {
+      const connection = loadConfig(testEnv(dir, database), dir).database;
+      const source = await new DataSource({ ...cliDataSourceOptions(connection), migrations }).initialize();
+      sources.push(source);
+      return source;
+    }
+
+    async function addUser(source: DataSource, username: string): Promise<number> {
+      const user = await source.getRepository(User).save({ username, passwordHash: 'x', privileges: Privilege.Read });
+      return user.id;
+    }
+
+    beforeEach(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'nagare-db-'));
+      database = await createTestDatabase(dir);
+      sources = [];
+    });
+    afterEach(async () => {
+      await Promise.all(sources.map((source) => source.destroy()));
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('refuses the migration, naming every clashing row, and changes nothing', async () => {
+      const old = await open(BEFORE);
+      await runMigrations(old);
+      const lower = await addUser(old, 'admin');
+      await addUser(old, 'operator');
+      const upper = await addUser(old, 'Admin');
+      const third = await addUser(old, 'ADMIN');
+
+      const current = await open(MIGRATIONS);
+      const refused = runMigrations(current);
+
+      await expect(refused).rejects.toThrow(
+        `differ only by case: admin (id ${lower}), Admin (id ${upper}), ADMIN (id ${third}).`,
+      );
+      await expect(refused).rejects.not.toThrow(/operator/);
+      expect(await appliedMigrations(current)).toEqual(BEFORE.map((Migration) => new Migration().name));
+      await addUser(current, 'Operator'); // no index was created
+    });
+
+    it('applies once the clash is resolved, then refuses a second spelling of a name', async () => {
+      const old = await open(BEFORE);
+      await runMigrations(old);
+      await addUser(old, 'admin');
+      const upper = await addUser(old, 'Admin');
+      const current = await open(MIGRATIONS);
+      await expect(runMigrations(current)).rejects.toThrow(/differ only by case/);
+
+      await current.getRepository(User).delete({ id: upper });
+      await runMigrations(current);
+
+      expect(await appliedMigrations(current)).toEqual(MIGRATION_NAMES);
+      await expect(addUser(current, 'ADMIN')).rejects.toThrow(/unique/i);
+    });
+  });
+
+  describe('every group of a host (issue 22, item 5)', () => {
+    const BEFORE = MIGRATIONS.slice(0, MIGRATIONS.indexOf(HostGroupsAndTechnicalName1765000000000));
+    let dir: string;
+    let database: TestDatabase;
+    const sources: DataSource[] = [];
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'nagare-db-'));
+      database = await createTestDatabase(dir);
+    });
+    afterAll(async () => {
+      await Promise.all(sources.map((source) => source.destroy()));
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("keeps each host's one group as its first in host_group_links when migrating", async () => {
+      const connection = loadConfig(testEnv(dir, database), dir).database;
+      const old = await new DataSource({ ...cliDataSourceOptions(connection), migrations: BEFORE }).initialize();
+      sources.push(old);
+      await runMigrations(old);
+      // Plain SQL: the entities already have the columns this migration adds.
+      await old.query(`INSERT INTO "host_groups" ("name") VALUES ('linux')`);
+      const [group] = await old.query(`SELECT "id" FROM "host_groups" WHERE "name" = 'linux'`);
+      await old.query(`INSERT INTO "hosts" ("name", "group_id") VALUES ('grouped', ${Number(group.id)})`);
+      await old.query(`INSERT INTO "hosts" ("name") VALUES ('ungrouped')`);
+
+      const current = await new DataSource({
+        ...cliDataSourceOptions(connection),
+        migrations: MIGRATIONS,
+      }).initialize();
+      sources.push(current);
+      await runMigrations(current);
+      const links = await current.query(
+        `SELECT h."name" AS "name", l."group_id" AS "groupId", l."position" AS "position" ` +
+          `FROM "host_group_links" l JOIN "hosts" h ON h."id" = l."host_id"`,
+      );
+      expect(links.map((link: Record<string, unknown>) => ({ ...link, groupId: Number(link.groupId) }))).toEqual([
+        { name: 'grouped', groupId: Number(group.id), position: 0 },
+      ]);
+      const [host] = await current.query(`SELECT "technical_name" FROM "hosts" WHERE "name" = 'grouped'`);
+      expect(host.technical_name).toBeNull();
+    });
   });
 
   describe('several apps starting at once on one database', () => {

@@ -1,14 +1,15 @@
 import { jest } from '@jest/globals';
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load, loadAll } from 'js-yaml';
 import request from 'supertest';
+import type { AppConfig } from '../src/config/app-config';
 import { ConfigError } from '../src/config/config-error';
 import { CONFIG_KEYS } from '../src/config/config.keys';
 import { loadConfig } from '../src/config/config.loader';
-import { RedisServer } from './support/redis-server';
+import { freePort, RedisServer } from './support/redis-server';
 import { ServiceProcess, waitFor } from './support/service-process';
 import { startTestApp, testEnv } from './support/test-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
@@ -127,17 +128,30 @@ function containers(): Container[] {
   return deployments().flatMap((deployment) => podSpec(deployment).containers);
 }
 
-/** The command of the worker's exec liveness probe. */
-function workerProbeCommand(): string[] {
-  const [container] = podSpec(deploymentWithRole('worker')).containers;
-  const command = container.livenessProbe?.exec?.command;
-  if (!command) throw new Error('the worker Deployment has no exec liveness probe');
-  return command;
+/** The worker's configuration as its pod gets it: the ConfigMap, its own env, and a Secret's JWT_SECRET. */
+function workerConfig(dir: string): AppConfig {
+  const [worker] = podSpec(deploymentWithRole('worker')).containers;
+  const env = Object.fromEntries((worker.env ?? []).map((variable) => [variable.name, variable.value ?? '']));
+  return loadConfig({ ...only('ConfigMap').data, ...env, JWT_SECRET: 'x'.repeat(32) }, dir);
 }
 
-/** Runs the worker's liveness probe command as the kubelet would, in the repo (where ioredis resolves). */
-function runProbe(env: Record<string, string>): Promise<number> {
-  const [file, ...args] = workerProbeCommand();
+/** The container port a probe's httpGet names, by name or by number. */
+function portNumber(container: Container, port: number | string): number | undefined {
+  if (typeof port === 'number') return port;
+  return (container.ports ?? []).find((declared) => declared.name === port)?.containerPort;
+}
+
+/** The image's HEALTHCHECK command (Dockerfile), exec form. */
+function imageHealthcheck(): string[] {
+  const dockerfile = readFileSync(join(process.cwd(), 'Dockerfile'), 'utf8');
+  const found = /^HEALTHCHECK[^\n]*\\\n\s*CMD (\[.*\])$/m.exec(dockerfile);
+  if (!found) throw new Error('the Dockerfile has no HEALTHCHECK ... CMD [...]');
+  return JSON.parse(found[1]) as string[];
+}
+
+/** Runs the image's HEALTHCHECK as Docker would inside the container, with the container's environment. */
+function runHealthcheck(env: Record<string, string>): Promise<number> {
+  const [file, ...args] = imageHealthcheck();
   return new Promise((resolve) => {
     execFile(file, args, { cwd: process.cwd(), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env } }, (error) =>
       resolve(error ? (typeof error.code === 'number' ? error.code : -1) : 0),
@@ -191,11 +205,31 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(names.filter((name) => !known.has(name))).toEqual([]);
   });
 
-  it('keeps JWT_SECRET, NAGARE_ADMIN_PASSWORD and DATABASE_URL in the Secret, not the ConfigMap', () => {
+  it('trusts the ingress on the API pods (TRUST_PROXY), so the login limiter tells clients apart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nagare-k8s-'));
+    try {
+      const [api] = podSpec(deploymentWithRole('api')).containers;
+      const apiEnv = Object.fromEntries((api.env ?? []).map((variable) => [variable.name, variable.value ?? '']));
+      const env = {
+        ...testEnv(dir, { url: `sqlite:${dir}/nagare.sqlite`, kind: 'sqlite', drop: async () => undefined }),
+        ...only('ConfigMap').data,
+        ...apiEnv,
+        // What the operator's Secret holds in place of the placeholder the service refuses.
+        METRICS_TOKEN: 'scrape-token-of-the-operator-0123456789',
+      };
+      expect(loadConfig(env, dir).server.trustProxy).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps JWT_SECRET, NAGARE_ADMIN_PASSWORD, DATABASE_URL and METRICS_TOKEN in the Secret, not the ConfigMap', () => {
     const secretKeys = Object.keys(only('Secret').stringData ?? {});
     const configKeys = Object.keys(only('ConfigMap').data ?? {});
 
-    expect(secretKeys).toEqual(expect.arrayContaining(['JWT_SECRET', 'NAGARE_ADMIN_PASSWORD', 'DATABASE_URL']));
+    expect(secretKeys).toEqual(
+      expect.arrayContaining(['JWT_SECRET', 'NAGARE_ADMIN_PASSWORD', 'DATABASE_URL', 'METRICS_TOKEN']),
+    );
     expect(only('Secret').stringData?.DATABASE_URL).toMatch(/^postgres:\/\//);
     const secretEnv = CONFIG_KEYS.filter((key) => key.secret).map((key) => key.env);
     expect(configKeys.filter((name) => secretEnv.includes(name))).toEqual([]);
@@ -221,6 +255,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       const problems = (error as ConfigError).problems.join('\n');
       expect(problems).toContain('JWT_SECRET');
       expect(problems).toContain('NAGARE_ADMIN_PASSWORD');
+      expect(problems).toContain('METRICS_TOKEN');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -268,19 +303,39 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     ).toBe(8080);
   });
 
-  it('gives the worker its own exec liveness probe, and no HTTP port or probe', () => {
-    const [worker] = podSpec(deploymentWithRole('worker')).containers;
+  it('probes the worker over HTTP on the port its configuration serves: live, ready and startup, no exec', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nagare-k8s-'));
+    try {
+      const [worker] = podSpec(deploymentWithRole('worker')).containers;
+      const served = workerConfig(dir).worker.probePort;
+      const probes = Object.fromEntries(
+        probesOf(worker).map(([kind, probe]) => [
+          kind,
+          {
+            path: probe.httpGet?.path,
+            port: probe.httpGet && portNumber(worker, probe.httpGet.port),
+            exec: probe.exec,
+          },
+        ]),
+      );
 
-    expect(worker.livenessProbe?.exec?.command.length).toBeGreaterThan(0);
-    expect(worker.ports ?? []).toEqual([]);
-    expect(probesOf(worker).filter(([, probe]) => probe.httpGet)).toEqual([]);
+      expect(served).toBeGreaterThan(0);
+      expect(probes).toEqual({
+        livenessProbe: { path: '/health/live', port: served, exec: undefined },
+        readinessProbe: { path: '/health/ready', port: served, exec: undefined },
+        startupProbe: { path: '/health/live', port: served, exec: undefined },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
-  it('uses the worker healthcheck of docker-compose.yml, unchanged, as the worker liveness probe', () => {
+  it("leaves the Compose worker to the image's HEALTHCHECK, which asks a worker's probe port", () => {
     const compose = load(readFileSync(join(process.cwd(), 'docker-compose.yml'), 'utf8')) as {
-      services: { worker: { healthcheck: { test: string[] } } };
+      services: { worker: { healthcheck?: unknown } };
     };
-    expect(workerProbeCommand()).toEqual(compose.services.worker.healthcheck.test.slice(1));
+    expect(compose.services.worker.healthcheck).toBeUndefined();
+    expect(imageHealthcheck().join(' ')).toMatch(/WORKER_PROBE_PORT/);
   });
 
   it('lets docker compose scale the worker: no fixed name or host port, role worker on the shared PostgreSQL and Redis', () => {
@@ -341,17 +396,41 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     });
   });
 
-  describe('worker liveness probe against a real worker process', () => {
-    // A private Redis: on the shared one, other suites' connections from 127.0.0.1 would pass the probe for us.
+  describe('worker probes against a real worker process', () => {
+    // A private Redis, stopped mid-test.
     let redis: RedisServer;
     let dir: string;
     let database: TestDatabase;
     let worker: ServiceProcess | undefined;
+    let probePort: number;
+    const [container] = podSpec(deploymentWithRole('worker')).containers;
+    /** GETs a probe of the manifest on the worker, within the probe's own timeout, as the kubelet does. */
+    const kubeletGet = async (kind: 'livenessProbe' | 'readinessProbe' | 'startupProbe') => {
+      const probe = container[kind]!;
+      const res = await fetch(`http://127.0.0.1:${probePort}${probe.httpGet!.path}`, {
+        signal: AbortSignal.timeout(((probe as { timeoutSeconds?: number }).timeoutSeconds ?? 1) * 1000),
+      });
+      return res.status;
+    };
 
     beforeAll(async () => {
       redis = await RedisServer.start();
       dir = mkdtempSync(join(tmpdir(), 'nagare-k8s-worker-'));
       database = await createTestDatabase(dir);
+      probePort = await freePort();
+      const env = testEnv(dir, database, {
+        NAGARE_ROLE: 'worker',
+        REDIS_URL: redis.url,
+        HOST: '127.0.0.1',
+        WORKER_PROBE_PORT: String(probePort),
+      });
+      worker = ServiceProcess.spawn({ env, cwd: dir });
+      await waitFor(
+        'the worker to say where it answers its probes',
+        () => (/worker probes on/.test(worker!.stdout) ? true : worker!.status ? true : undefined),
+        30_000,
+      );
+      expect({ status: worker.status, stderr: worker.stderr }).toEqual({ status: undefined, stderr: '' });
     });
 
     afterAll(async () => {
@@ -361,29 +440,191 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       await redis?.destroy();
     });
 
-    it('passes while the worker holds its Redis connection and fails once the worker has stopped', async () => {
-      // REDIS_ADDR, as the ConfigMap sets it, for both the worker and the probe.
-      const redisAddr = `127.0.0.1:${redis.port}`;
-      const env = testEnv(dir, database, { NAGARE_ROLE: 'worker', REDIS_ADDR: redisAddr });
-      delete env.REDIS_URL;
-      worker = ServiceProcess.spawn({ env, cwd: dir });
-      await waitFor(
-        'the worker to log "worker started"',
-        () => (/"msg":"worker started"/.test(worker!.stdout) ? true : worker!.status ? true : undefined),
-        30_000,
-      );
-      expect({ status: worker.status, stderr: worker.stderr }).toEqual({ status: undefined, stderr: '' });
-
-      // Bull opens its connections right after start: give the probe a few tries, as its initial delay would.
-      let code = await runProbe({ REDIS_ADDR: redisAddr });
-      for (let tries = 0; code !== 0 && tries < 20; tries++) {
+    it("passes the manifests' three probes and the image's HEALTHCHECK with Redis up", async () => {
+      let ready = await kubeletGet('readinessProbe');
+      for (let tries = 0; ready !== 200 && tries < 20; tries++) {
         await new Promise((resolve) => setTimeout(resolve, 250));
-        code = await runProbe({ REDIS_ADDR: redisAddr });
+        ready = await kubeletGet('readinessProbe');
       }
-      expect(code).toBe(0);
-
-      expect(await worker.stop('SIGTERM', 30_000)).toEqual({ code: 0, signal: null });
-      expect(await runProbe({ REDIS_ADDR: redisAddr })).not.toBe(0);
+      expect({ ready, live: await kubeletGet('livenessProbe'), startup: await kubeletGet('startupProbe') }).toEqual({
+        ready: 200,
+        live: 200,
+        startup: 200,
+      });
+      expect(await runHealthcheck({ NAGARE_ROLE: 'worker', WORKER_PROBE_PORT: String(probePort) })).toBe(0);
     });
+
+    it('keeps liveness and the HEALTHCHECK passing with Redis down, while readiness fails', async () => {
+      await redis.stop();
+      try {
+        let ready = await kubeletGet('readinessProbe');
+        for (let tries = 0; ready !== 503 && tries < 20; tries++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          ready = await kubeletGet('readinessProbe');
+        }
+        expect(ready).toBe(503);
+        expect(await kubeletGet('livenessProbe')).toBe(200);
+        expect(await runHealthcheck({ NAGARE_ROLE: 'worker', WORKER_PROBE_PORT: String(probePort) })).toBe(0);
+      } finally {
+        await redis.resume();
+      }
+    });
+
+    it('fails the HEALTHCHECK once the worker has stopped', async () => {
+      expect(await worker!.stop('SIGTERM', 30_000)).toEqual({ code: 0, signal: null });
+      expect(await runHealthcheck({ NAGARE_ROLE: 'worker', WORKER_PROBE_PORT: String(probePort) })).not.toBe(0);
+    });
+  });
+});
+
+/** The Prometheus scrapes of issue 15, item 10: what the manifests and Compose give Prometheus, held to the service. */
+describe('Prometheus scraping /metrics as deployed', () => {
+  const MONITORING_DIR = join(process.cwd(), 'deploy', 'k8s-monitoring');
+  const PROMETHEUS_DIR = join(process.cwd(), 'deploy', 'prometheus');
+  const TOKEN = 'scrape-token-from-the-secret-0123456789';
+
+  interface ScrapeJob {
+    metrics_path: string;
+    authorization: { type: string; credentials_file: string };
+    static_configs?: { targets: string[] }[];
+    relabel_configs?: { source_labels: string[]; regex: string; action: string }[];
+  }
+  interface ServiceMonitor {
+    kind: string;
+    spec: {
+      selector: { matchLabels: Record<string, string> };
+      endpoints: {
+        port: string;
+        path: string;
+        authorization: { type: string; credentials: { name: string; key: string } };
+      }[];
+    };
+  }
+  type ComposeFile = {
+    services: Record<string, { environment?: Record<string, string>; secrets?: string[]; volumes?: string[] }>;
+    secrets: Record<string, { environment?: string }>;
+  };
+  const readYaml = (...path: string[]) => load(readFileSync(join(...path), 'utf8'));
+  const service = only('Service') as Manifest & { metadata: { labels: Record<string, string> } };
+  const servicePort = (service.spec?.ports?.[0] as { name?: string } | undefined)?.name;
+
+  let t: Awaited<ReturnType<typeof startTestApp>>;
+  beforeAll(async () => {
+    // The production API as the manifests configure it, with the token its Secret would hold.
+    t = await startTestApp({ NODE_ENV: 'production', METRICS_TOKEN: TOKEN });
+  });
+  afterAll(() => t?.close());
+
+  /** Scrapes the real app the way a job described by (type, path) does, with and without the credentials. */
+  async function scrapeAs(type: string, path: string): Promise<{ withToken: number; anonymous: number }> {
+    const withToken = await request(t.http).get(path).set('Authorization', `${type} ${TOKEN}`);
+    const anonymous = await request(t.http).get(path);
+    expect(withToken.text).toContain('nagare_queue_jobs');
+    return { withToken: withToken.status, anonymous: anonymous.status };
+  }
+
+  const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+  (hasKubectl ? it : it.skip)(
+    'builds deploy/k8s-monitoring with kubectl kustomize: the five objects and a ServiceMonitor',
+    () => {
+      const built = spawnSync('kubectl', ['kustomize', MONITORING_DIR], { encoding: 'utf8' });
+      expect({ status: built.status, stderr: built.stderr }).toEqual({ status: 0, stderr: '' });
+      const kinds = loadAll(built.stdout).map((doc) => (doc as { kind: string }).kind);
+      expect(kinds.sort()).toEqual([...manifests.map((manifest) => manifest.kind), 'ServiceMonitor'].sort());
+    },
+  );
+
+  it('kustomizes deploy/k8s plus a ServiceMonitor on the API Service, with the bearer token of the Secret', async () => {
+    const kustomization = readYaml(MONITORING_DIR, KUSTOMIZATION) as { resources: string[] };
+    expect(kustomization.resources.sort()).toEqual(['../k8s', 'servicemonitor.yaml']);
+    const monitor = readYaml(MONITORING_DIR, 'servicemonitor.yaml') as ServiceMonitor;
+    expect(monitor.kind).toBe('ServiceMonitor');
+    for (const [label, value] of Object.entries(monitor.spec.selector.matchLabels)) {
+      expect({ label, value: service.metadata.labels[label] }).toEqual({ label, value });
+    }
+    const [endpoint] = monitor.spec.endpoints;
+    expect(endpoint.port).toBe(servicePort);
+    expect(endpoint.authorization.credentials).toEqual({ name: only('Secret').metadata.name, key: 'METRICS_TOKEN' });
+    expect(await scrapeAs(endpoint.authorization.type, endpoint.path)).toEqual({ withToken: 200, anonymous: 401 });
+  });
+
+  it('gives a Prometheus without the Operator a job that keeps only the API pods and sends the token', async () => {
+    const [job] = readYaml(PROMETHEUS_DIR, 'kubernetes-scrape-job.yml') as ScrapeJob[];
+    const [keep] = job.relabel_configs ?? [];
+    const joined = (labels: Record<string, string>, port: string) =>
+      keep.source_labels
+        .map((source) =>
+          source === '__meta_kubernetes_pod_container_port_name'
+            ? port
+            : labels[source.replace('__meta_kubernetes_pod_label_', '').replace(/_/g, '.').replace('.io.', '.io/')],
+        )
+        .join(';');
+    const matches = (value: string) => new RegExp(`^(?:${keep.regex})$`).test(value);
+    const [api] = podSpec(deploymentWithRole('api')).containers;
+    expect(keep.action).toBe('keep');
+    expect(matches(joined(podLabels(deploymentWithRole('api')), api.ports![0].name!))).toBe(true);
+    expect(matches(joined(podLabels(deploymentWithRole('worker')), api.ports![0].name!))).toBe(false);
+    expect(job.authorization.credentials_file).toMatch(/\/METRICS_TOKEN$/);
+    expect(await scrapeAs(job.authorization.type, job.metrics_path)).toEqual({ withToken: 200, anonymous: 401 });
+  });
+
+  it('runs Prometheus in Compose on the api with the METRICS_TOKEN the api itself gets, as a secret file', async () => {
+    const compose = readYaml(process.cwd(), 'docker-compose.yml') as ComposeFile;
+    const { prometheus } = compose.services;
+    const [job] = (readYaml(PROMETHEUS_DIR, 'prometheus.yml') as { scrape_configs: ScrapeJob[] }).scrape_configs;
+    const env = (compose.services.api.environment as { '<<'?: Record<string, string> })['<<'] ?? {};
+
+    expect(env.METRICS_TOKEN).toBe('${METRICS_TOKEN:-}');
+    expect(job.static_configs?.[0].targets).toEqual(['api:8080']);
+    expect(prometheus.volumes).toContain('./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    const secret = job.authorization.credentials_file.replace(/^\/run\/secrets\//, '');
+    expect(prometheus.secrets).toEqual([secret]);
+    expect(compose.secrets[secret]).toEqual({ environment: 'METRICS_TOKEN' });
+    expect(await scrapeAs(job.authorization.type, job.metrics_path)).toEqual({ withToken: 200, anonymous: 401 });
+  });
+
+  it("loads the alert rules in Compose's Prometheus, mounted beside its configuration", () => {
+    const { prometheus } = (readYaml(process.cwd(), 'docker-compose.yml') as ComposeFile).services;
+    const config = readYaml(PROMETHEUS_DIR, 'prometheus.yml') as { rule_files?: string[] };
+    expect(config.rule_files).toEqual(['alerts.yml']);
+    expect(prometheus.volumes).toContain('./deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro');
+    expect(existsSync(join(PROMETHEUS_DIR, 'alerts.yml'))).toBe(true);
+  });
+});
+
+describe('Docker Compose (docker-compose.yml)', () => {
+  type Environment = Record<string, string> & { '<<'?: Record<string, string> };
+  type ComposeService = { build?: unknown; image?: string; pull_policy?: string; environment?: Environment };
+  const text = readFileSync(join(process.cwd(), 'docker-compose.yml'), 'utf8');
+  const compose = load(text) as { services: Record<string, ComposeService> };
+  // js-yaml keeps a YAML merge key (`<<: *nagare-env`) as a plain key; Compose merges it.
+  const environment = ({ environment: { '<<': merged, ...own } = {} }: ComposeService) => ({ ...merged, ...own });
+
+  it('requires no variable, so `docker compose up -d redis` runs without JWT_SECRET (Compose interpolates it all)', () => {
+    expect(text).not.toMatch(/\$\{[A-Z0-9_]+:?\?/);
+  });
+
+  it('passes WEBHOOK_SECRET, CREDENTIALS_KEY, METRICS_TOKEN, SYNC_INTERVAL_SECONDS, SYNC_PUSH_GROUP and TRUST_PROXY through to the api and the worker', () => {
+    const names = ['WEBHOOK_SECRET', 'CREDENTIALS_KEY', 'CREDENTIALS_PREVIOUS_KEY', 'METRICS_TOKEN'];
+    for (const name of [...names, 'SYNC_INTERVAL_SECONDS', 'SYNC_PUSH_GROUP', 'TRUST_PROXY', 'JWT_SECRET']) {
+      for (const service of [compose.services.api, compose.services.worker]) {
+        expect(environment(service)[name]).toMatch(new RegExp(`^\\$\\{${name}(:-[^}]*)?\\}$`));
+      }
+    }
+  });
+
+  it('logs to stdout only in Compose and in the ConfigMap: LOG_DIR is empty, which the service takes as no file', () => {
+    expect(environment(compose.services.api).LOG_DIR).toBe('');
+    expect(environment(compose.services.worker).LOG_DIR).toBe('');
+    expect(only('ConfigMap').data?.LOG_DIR).toBe('');
+    const config = loadConfig({ LOG_DIR: only('ConfigMap').data?.LOG_DIR, JWT_SECRET: 'x'.repeat(32) }, tmpdir());
+    expect(config.log.dir).toBeUndefined();
+  });
+
+  it('builds the image once: the api builds it, the worker runs it and never pulls it', () => {
+    const building = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
+    expect(building.map(([name]) => name)).toEqual(['api']);
+    expect(compose.services.worker.image).toBe(compose.services.api.image);
+    expect(compose.services.worker.pull_policy).toBe('never');
   });
 });

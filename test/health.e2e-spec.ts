@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { RedisServer } from './support/redis-server';
 import { startTestApp, type TestApp } from './support/test-app';
+import { sleep } from './support/time';
 
 /** The promise: a probe answers within 2 s, whatever Redis is doing. */
 const PROBE_DEADLINE_MS = 2000;
@@ -39,10 +40,6 @@ async function pollReady(http: Server, status: number, deadlineMs = RECOVERY_DEA
     last = await probe(http, '/health/ready');
   }
   return last;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function waitFor(condition: () => boolean, deadlineMs: number): Promise<void> {

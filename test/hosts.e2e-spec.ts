@@ -11,19 +11,21 @@ import {
   unique,
   unreachableUrl,
 } from './support/inventory-factory';
+import { DocumentedResponses } from './support/documented-responses';
+import { describeListEndpoint } from './support/list-endpoint-suite';
 import { startTestApp, type TestApp } from './support/test-app';
-
-const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
-const messageOf = (res: { body: { message?: unknown } }) => JSON.stringify(res.body.message);
-const ids = (res: { body: { items: { id: number }[] } }) => res.body.items.map((row) => row.id);
+import { ISO_DATE } from './support/time';
+import { ids, messageOf } from './support/http';
 
 describe('hosts (e2e)', () => {
   let t: TestApp;
+  let documented: DocumentedResponses;
   let api: Api;
   let seed: ReturnType<typeof seeder>;
 
   beforeAll(async () => {
     t = await startTestApp();
+    documented = await DocumentedResponses.watch(t.http);
     api = apiAs(t, await t.login());
     seed = seeder(t);
   });
@@ -38,9 +40,11 @@ describe('hosts (e2e)', () => {
       expect(res.body).toEqual({
         id: expect.any(Number),
         name,
+        technical_name: null,
         monitor_id: null,
         external_id: null,
         group_id: null,
+        group_ids: [],
         ip_addr: null,
         description: '',
         enabled: true,
@@ -60,7 +64,7 @@ describe('hosts (e2e)', () => {
         name: 'db-01',
         monitor_id: monitor.id,
         group_id: group.id,
-        ip_addr: '10.0.0.12',
+        ip_addr: '127.0.0.12',
         description: 'primary database',
         enabled: false,
       });
@@ -71,11 +75,37 @@ describe('hosts (e2e)', () => {
         monitor_id: monitor.id,
         external_id: null,
         group_id: group.id,
-        ip_addr: '10.0.0.12',
+        ip_addr: '127.0.0.12',
         description: 'primary database',
         enabled: false,
         status: SyncStatus.Inactive,
       });
+    });
+
+    it('puts a host in every group of group_ids, the first one as group_id, and takes a technical_name', async () => {
+      const [first, second] = [await seed.group(), await seed.group()];
+      const res = await api.post('/hosts', {
+        name: 'web/01',
+        technical_name: 'web_01.prod',
+        group_ids: [second.id, first.id],
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        technical_name: 'web_01.prod',
+        group_id: second.id,
+        group_ids: [second.id, first.id],
+      });
+      expect((await api.get(`/hosts/${res.body.id}`)).body).toEqual(res.body);
+
+      const both = await api.post('/hosts', { name: 'x', group_id: first.id, group_ids: [first.id, second.id] });
+      expect(both.status).toBe(201);
+      expect(both.body).toMatchObject({ group_id: first.id, group_ids: [first.id, second.id] });
+      const disagree = await api.post('/hosts', { name: 'x', group_id: first.id, group_ids: [second.id] });
+      expect(disagree.status).toBe(400);
+      expect(disagree.body.message).toBe('group_id must be the first of group_ids when both are given');
+      const unknownGroup = await api.post('/hosts', { name: 'x', group_ids: [first.id, 999998, 999999] });
+      expect(unknownGroup.status).toBe(404);
+      expect(unknownGroup.body.message).toBe('Group 999998, 999999 not found');
     });
 
     it('answers 404 to an unknown monitor_id or group_id, and creates nothing', async () => {
@@ -95,6 +125,13 @@ describe('hosts (e2e)', () => {
       [{ name: 'x', monitor_id: 'abc' }, 'monitor_id'],
       [{ name: 'x', monitor_id: 0 }, 'monitor_id'],
       [{ name: 'x', group_id: -1 }, 'group_id'],
+      [{ name: 'x', group_ids: 3 }, 'group_ids'],
+      [{ name: 'x', group_ids: null }, 'group_ids'],
+      [{ name: 'x', group_ids: [1, 1] }, 'group_ids'],
+      [{ name: 'x', group_ids: [0] }, 'group_ids'],
+      [{ name: 'x', technical_name: 'a/b' }, 'technical_name'],
+      [{ name: 'x', technical_name: ' padded' }, 'technical_name'],
+      [{ name: 'x', technical_name: 'x'.repeat(129) }, 'technical_name'],
       [{ name: 'x', ip_addr: 12 }, 'ip_addr'],
       [{ name: 'x', enabled: 'yes' }, 'enabled'],
       [{ name: 'x', external_id: '1' }, 'property external_id should not exist'],
@@ -118,14 +155,14 @@ describe('hosts (e2e)', () => {
       monitorA = (await createMonitor(api)).id;
       monitorB = (await createMonitor(api)).id;
       groupId = (await seed.group({ monitorId: monitorA, externalId: '2' })).id;
-      hosts.web = await createHost(api, { name: `Web-${tag}-frontend`, monitor_id: monitorA, ip_addr: '198.51.100.7' });
+      hosts.web = await createHost(api, { name: `Web-${tag}-frontend`, monitor_id: monitorA, ip_addr: '127.51.100.7' });
       hosts.grouped = await createHost(api, { name: `db-${tag}-main`, monitor_id: monitorA, group_id: groupId });
       hosts.vanished = await seed.syncedHost(monitorA, {
         name: `old_${tag}_box`,
         status: SyncStatus.Error,
         statusDescription: 'host not found on monitor',
       });
-      hosts.other = await seed.syncedHost(monitorB, { name: `web-${tag}-other`, ipAddr: '203.0.113.9' });
+      hosts.other = await seed.syncedHost(monitorB, { name: `web-${tag}-other`, ipAddr: '127.0.113.9' });
     });
 
     const list = async (query: Record<string, string | number>) => {
@@ -134,10 +171,15 @@ describe('hosts (e2e)', () => {
       return res;
     };
 
-    it('filters by monitor_id, in a page {items, total, limit, offset}', async () => {
-      const res = await list({ monitor_id: monitorA });
-      expect(res.body).toEqual({ items: expect.any(Array), total: 3, limit: 50, offset: 0 });
-      expect(ids(res)).toEqual([hosts.web.id, hosts.grouped.id, hosts.vanished.id]);
+    describeListEndpoint('GET /hosts', {
+      list: (query) => api.get('/hosts', query),
+      seed: async () => ({ query: { monitor_id: monitorA }, ids: [hosts.web.id, hosts.grouped.id, hosts.vanished.id] }),
+      refused: [
+        [{ monitor_id: 'abc' }, 'monitor_id'],
+        [{ group_id: '0' }, 'group_id'],
+        [{ status: '4' }, 'status'],
+        [{ limit: '1000' }, 'limit'],
+      ],
     });
 
     it('filters by group_id', async () => {
@@ -155,34 +197,27 @@ describe('hosts (e2e)', () => {
     });
 
     it('matches q against the IP address', async () => {
-      expect(ids(await list({ q: '198.51.100' }))).toEqual([hosts.web.id]);
-      expect(ids(await list({ q: '203.0.113.9', monitor_id: monitorB }))).toEqual([hosts.other.id]);
+      expect(ids(await list({ q: '127.51.100' }))).toEqual([hosts.web.id]);
+      expect(ids(await list({ q: '127.0.113.9', monitor_id: monitorB }))).toEqual([hosts.other.id]);
+    });
+
+    it('matches q against the technical name', async () => {
+      const technical = await createHost(api, { name: `Visible ${unique()}`, technical_name: `agent-${tag}-x1` });
+      expect(ids(await list({ q: `AGENT-${tag}` }))).toEqual([technical.id]);
+    });
+
+    it('finds a host by any of its groups', async () => {
+      const [a, b] = [await seed.group(), await seed.group()];
+      const inBoth = await createHost(api, { group_ids: [a.id, b.id] });
+      const inB = await createHost(api, { group_ids: [b.id] });
+      expect(ids(await list({ group_id: a.id }))).toEqual([inBoth.id]);
+      expect(ids(await list({ group_id: b.id }))).toEqual([inBoth.id, inB.id]);
+      expect((await list({ group_id: b.id })).body.items[0]).toMatchObject({ group_id: a.id, group_ids: [a.id, b.id] });
     });
 
     it('takes _ in q literally', async () => {
       // Unescaped, "_" would also match the "-" of the other names; literally it matches only "old_…_box".
       expect(ids(await list({ q: `_${tag}_` }))).toEqual([hosts.vanished.id]);
-    });
-
-    it('pages with limit and offset, the total counting every match', async () => {
-      const res = await list({ monitor_id: monitorA, limit: 1, offset: 1 });
-      expect(res.body).toEqual({
-        items: [expect.objectContaining({ id: hosts.grouped.id })],
-        total: 3,
-        limit: 1,
-        offset: 1,
-      });
-    });
-
-    it.each([
-      ['monitor_id', 'abc'],
-      ['group_id', '0'],
-      ['status', '4'],
-      ['limit', '1000'],
-    ])('refuses %s=%s with 400 naming it', async (name, value) => {
-      const res = await api.get('/hosts', { [name]: value });
-      expect(res.status).toBe(400);
-      expect(messageOf(res)).toContain(name);
     });
 
     describe('GET /monitors/:id/hosts', () => {
@@ -199,11 +234,9 @@ describe('hosts (e2e)', () => {
         });
       });
 
-      it('pages with limit and offset', async () => {
-        const res = await api.get(`/monitors/${monitorA}/hosts`, { limit: 2, offset: 2 });
-        expect(res.status).toBe(200);
-        expect(res.body).toMatchObject({ total: 3, limit: 2, offset: 2 });
-        expect(ids(res)).toEqual([hosts.vanished.id]);
+      describeListEndpoint('GET /monitors/:id/hosts', {
+        list: (query) => api.get(`/monitors/${monitorA}/hosts`, query),
+        seed: async () => ({ query: {}, ids: [hosts.web.id, hosts.grouped.id, hosts.vanished.id] }),
       });
 
       it('answers 404 to an unknown monitor and 400 to a bad id', async () => {
@@ -229,7 +262,7 @@ describe('hosts (e2e)', () => {
     });
 
     it('changes the fields it is given and keeps the others', async () => {
-      const host = await createHost(api, { ip_addr: '10.1.1.1', description: 'before' });
+      const host = await createHost(api, { ip_addr: '127.1.1.1', description: 'before' });
       const group = await seed.group();
       const res = await api.patch(`/hosts/${host.id}`, {
         name: 'renamed',
@@ -243,11 +276,28 @@ describe('hosts (e2e)', () => {
         ...host,
         name: 'renamed',
         group_id: group.id,
+        group_ids: [group.id],
         description: 'after',
         enabled: false,
         updated_at: expect.stringMatching(ISO_DATE),
       });
       expect((await api.get(`/hosts/${host.id}`)).body).toEqual(res.body);
+    });
+
+    it('replaces the groups with group_ids or with the one group_id, and sets the technical name', async () => {
+      const [a, b, c] = [await seed.group(), await seed.group(), await seed.group()];
+      const host = await createHost(api, { group_ids: [a.id, b.id] });
+      const regrouped = await api.patch(`/hosts/${host.id}`, { group_ids: [c.id, a.id], technical_name: 'node-7' });
+      expect(regrouped.status).toBe(200);
+      expect(regrouped.body).toMatchObject({ group_id: c.id, group_ids: [c.id, a.id], technical_name: 'node-7' });
+
+      const renamed = await api.patch(`/hosts/${host.id}`, { name: 'kept groups' });
+      expect(renamed.body).toMatchObject({ group_id: c.id, group_ids: [c.id, a.id], technical_name: 'node-7' });
+      const single = await api.patch(`/hosts/${host.id}`, { group_id: b.id, technical_name: null });
+      expect(single.body).toMatchObject({ group_id: b.id, group_ids: [b.id], technical_name: null });
+      const none = await api.patch(`/hosts/${host.id}`, { group_ids: [] });
+      expect(none.body).toMatchObject({ group_id: null, group_ids: [] });
+      expect((await api.get(`/hosts/${host.id}`)).body).toEqual(none.body);
     });
 
     it('clears external_id when the host moves to another monitor, and keeps it otherwise', async () => {
@@ -296,7 +346,7 @@ describe('hosts (e2e)', () => {
 
     it('takes null monitor_id, group_id and ip_addr as none: detached, ungrouped, without address', async () => {
       const monitor = await createMonitor(api);
-      const synced = await seed.syncedHost(monitor.id, { groupId: (await seed.group()).id, ipAddr: '10.2.2.2' });
+      const synced = await seed.syncedHost(monitor.id, { groupId: (await seed.group()).id, ipAddr: '127.2.2.2' });
 
       const res = await api.patch(`/hosts/${synced.id}`, { monitor_id: null, group_id: null, ip_addr: null });
 
@@ -437,8 +487,13 @@ describe('hosts (e2e)', () => {
     it('lets a privilege-2 user create, change and delete a host', async () => {
       const res = await writer.post('/hosts', { name: 'by a writer' });
       expect(res.status).toBe(201);
-      expect((await writer.patch(`/hosts/${res.body.id}`, { ip_addr: '10.9.9.9' })).status).toBe(200);
+      expect((await writer.patch(`/hosts/${res.body.id}`, { ip_addr: '127.9.9.9' })).status).toBe(200);
       expect((await writer.delete(`/hosts/${res.body.id}`)).status).toBe(204);
     });
+  });
+
+  it('answered every request of this suite with a status and a body its OpenAPI document gives', () => {
+    expect(documented.checked).toBeGreaterThan(20);
+    expect(documented.problems()).toEqual([]);
   });
 });

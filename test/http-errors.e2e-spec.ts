@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import request, { type Response } from 'supertest';
 import { startTestApp, type TestApp } from './support/test-app';
+import { messageOf } from './support/http';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -12,10 +13,6 @@ function expectNestError(res: Response, status: number): void {
   expect(res.body.statusCode).toBe(status);
   expect(res.body.error).toBe(STATUS_CODES[status]);
   expect(res.body.message).toEqual(expect.anything());
-}
-
-function messageOf(res: Response): string {
-  return JSON.stringify(res.body.message);
 }
 
 describe('HTTP errors (e2e)', () => {

@@ -1,11 +1,16 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
+import { TaskQueues } from '../src/queue/task-queues';
 import { TASK_TYPES } from '../src/queue/task-types';
 import { type Api, apiAs, createMonitor, seeder } from './support/inventory-factory';
 import { RedisServer } from './support/redis-server';
 import { startTestApp, type TestApp } from './support/test-app';
+import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { sleep } from './support/time';
 
 const DEADLINE_MS = 15_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Sample {
   name: string;
@@ -46,7 +51,9 @@ function parseExposition(text: string): Exposition {
     }
     if (consumed !== body.length) throw new Error(`unreadable labels: ${line}`);
     const value = match[3] === '+Inf' ? Infinity : match[3] === '-Inf' ? -Infinity : Number(match[3]);
-    if (Number.isNaN(value) && match[3] !== 'NaN') throw new Error(`unreadable value: ${line}`);
+    // prom-client writes a gauge with no sample yet (the event-loop lag's first scrape) as `Nan`, which Prometheus
+    // reads (its parser takes NaN in any case).
+    if (Number.isNaN(value) && !/^nan$/i.test(match[3])) throw new Error(`unreadable value: ${line}`);
     samples.push({ name: match[1], labels, value });
   }
   return { types, samples };
@@ -178,6 +185,67 @@ describe('GET /metrics (e2e)', () => {
     });
   });
 
+  describe('latency, workers and process metrics', () => {
+    let worker: TestApp;
+    let apiOnly: TestApp;
+    let dir: string;
+    let database: TestDatabase;
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'nagare-metrics-'));
+      database = await createTestDatabase(dir);
+      worker = await startTestApp({ DATABASE_URL: database.url });
+      // An API process on the same queues and database, running no workers of its own.
+      apiOnly = await startTestApp({
+        NAGARE_ROLE: 'api',
+        QUEUE_PREFIX: worker.config.queue.prefix,
+        DATABASE_URL: database.url,
+      });
+      await seeder(worker).syncedHost((await createMonitor(apiAs(worker, await worker.login()))).id);
+    });
+    afterAll(async () => {
+      await apiOnly?.close();
+      await worker?.close();
+      await database?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('counts the worker processes taking each type, from Redis', async () => {
+      const exposition = await scrape(apiOnly);
+      for (const type of TASK_TYPES) expect(valueOf(exposition, 'nagare_queue_workers', { type })).toBe(1);
+    });
+
+    it('reports the age of the oldest waiting task of a paused type, and 0 once none waits', async () => {
+      const queue = worker.app.get(TaskQueues).of('generate_alerts');
+      await queue.pause();
+      try {
+        const api = apiAs(apiOnly, await apiOnly.login());
+        expect((await api.post('/alerts/generate-test-async?count=1')).status).toBe(202);
+        await sleep(1200);
+        const age = valueOf(await scrape(apiOnly), 'nagare_queue_oldest_waiting_seconds', { type: 'generate_alerts' });
+        expect(age).toBeGreaterThanOrEqual(1);
+        expect(age).toBeLessThan(DEADLINE_MS / 1000);
+        expect(valueOf(await scrape(apiOnly), 'nagare_queue_oldest_waiting_seconds', { type: 'pull_hosts' })).toBe(0);
+      } finally {
+        await queue.resume();
+      }
+      const drained = await scrapeUntil(
+        apiOnly,
+        (e) => valueOf(e, 'nagare_queue_oldest_waiting_seconds', { type: 'generate_alerts' }) === 0,
+      );
+      expect(valueOf(drained, 'nagare_queue_oldest_waiting_seconds', { type: 'generate_alerts' })).toBe(0);
+    });
+
+    it("exports prom-client's process and Node.js metrics (CPU, memory, event-loop lag)", async () => {
+      const exposition = await scrape(worker);
+      expect(exposition.types.get('process_cpu_seconds_total')).toBe('counter');
+      expect(exposition.types.get('process_resident_memory_bytes')).toBe('gauge');
+      expect(exposition.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
+      expect(exposition.types.get('nodejs_heap_size_used_bytes')).toBe('gauge');
+      expect(valueOf(exposition, 'process_cpu_seconds_total', {})).toBeGreaterThan(0);
+    });
+  });
+
   describe('with metrics.token set', () => {
     const TOKEN = 'metrics-scrape-token-0123456789';
     let t: TestApp;
@@ -207,6 +275,31 @@ describe('GET /metrics (e2e)', () => {
     it('answers 200 with the metrics to the right token', async () => {
       const exposition = await scrape(t, TOKEN);
       expect(find(exposition, 'nagare_queue_jobs')).toHaveLength(TASK_TYPES.length * 4);
+    });
+  });
+
+  describe('in production (NODE_ENV=production)', () => {
+    const TOKEN = 'production-scrape-token-0123456789';
+    let apps: TestApp[] = [];
+    afterAll(async () => {
+      await Promise.all(apps.map((app) => app.close()));
+      apps = [];
+    });
+
+    it('refuses an anonymous scrape and answers the metrics token', async () => {
+      const t = await startTestApp({ NODE_ENV: 'production', METRICS_TOKEN: TOKEN });
+      apps.push(t);
+      expect(t.config.production).toBe(true);
+      const anonymous = await request(t.http).get('/metrics');
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.text).not.toContain('nagare_');
+      expect(find(await scrape(t, TOKEN), 'nagare_queue_jobs')).toHaveLength(TASK_TYPES.length * 4);
+    });
+
+    it('serves anonymous scrapes only when METRICS_PUBLIC=true says so', async () => {
+      const t = await startTestApp({ NODE_ENV: 'production', METRICS_PUBLIC: 'true' });
+      apps.push(t);
+      expect(find(await scrape(t), 'nagare_queue_jobs')).toHaveLength(TASK_TYPES.length * 4);
     });
   });
 

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './support/redis-server';
@@ -195,6 +195,31 @@ describe('service process (e2e)', () => {
       expect(first.stdout.split(password)).toHaveLength(2);
     });
 
+    it('prints a first start in at most a dozen info lines and the password box, naming the health routes it serves', async () => {
+      // The last line of a start (the schedule is set once the app has booted); Nest's module and route listing
+      // (about 110 lines, naming the probes /api/v1/health) is at debug.
+      await waitFor('the scheduled sync line on stdout', () =>
+        first.stdout.includes('scheduled sync is off') ? true : undefined,
+      );
+      const lines = first.stdout.trimEnd().split('\n');
+      const box = lines.filter((line) => !line.startsWith('{'));
+      const json = lines
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+      expect(box.join('\n')).toMatch(GENERATED_PASSWORD);
+      expect(box.length).toBeLessThanOrEqual(4);
+      expect(json.length).toBeLessThanOrEqual(12);
+      expect(json.every((line) => line.level === 'info')).toBe(true);
+      expect(json.map((line) => line.msg)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^Nagare \d+\.\d+\.\d+ starting as all$/), 'worker takes tasks']),
+      );
+      expect(first.stdout).not.toContain('/api/v1/health');
+      const listening = json.find((line) => String(line.msg).startsWith('Nagare listening'));
+      expect(listening?.health).toEqual(['/health/live', '/health/ready']);
+      for (const path of listening?.health as string[]) expect((await fetch(first.url(path))).status).toBe(200);
+    });
+
     it('prints no password on a second start against the same database, and keeps tokens and password valid', async () => {
       const password = [...first.stdout.matchAll(GENERATED_PASSWORD)][0]?.[1] as string;
       const token = await tokenFor(first, ADMIN_USERNAME, password);
@@ -224,12 +249,88 @@ describe('service process (e2e)', () => {
       expect(await acceptsConnections(service.port)).toBe(false);
     });
 
+    it('exits 1 naming METRICS_TOKEN, without ever listening, when NODE_ENV=production would serve /metrics to anyone', async () => {
+      const service = spawnIn(await workspace({ NODE_ENV: 'production' }, ['METRICS_TOKEN', 'METRICS_PUBLIC']));
+
+      expect(await service.waitForExit(REFUSAL_DEADLINE_MS)).toEqual({ code: 1, signal: null });
+      expect(service.stderr).toContain('metrics.token (METRICS_TOKEN) is required when NODE_ENV=production');
+      expect(service.stdout).not.toContain('Nagare listening');
+      expect(await acceptsConnections(service.port)).toBe(false);
+    });
+
+    it('exits 1 after one line per retry naming DATABASE_URL, its password masked, and the reason, when the database is unreachable', async () => {
+      const port = await freePort();
+      const password = `pw-${randomBytes(6).toString('hex')}`;
+      const service = spawnIn(
+        await workspace({
+          DATABASE_URL: `postgres://nagare:${password}@127.0.0.1:${port}/nagare`,
+          DATABASE_RETRIES: '2',
+          DATABASE_RETRY_DELAY_MS: '100',
+        }),
+      );
+
+      expect(await service.waitForExit(REFUSAL_DEADLINE_MS)).toEqual({ code: 1, signal: null });
+      const masked = `DATABASE_URL (postgres://nagare:***@127.0.0.1:${port}/nagare)`;
+      const retries = service.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.context === 'Database');
+      expect(retries.map((line) => [line.level, line.attempt])).toEqual([
+        ['warn', 1],
+        ['warn', 2],
+      ]);
+      for (const line of retries) expect(line.msg).toContain(`${masked}: connect ECONNREFUSED`);
+      const lastLine = service.stderr.trim().split('\n').at(-1);
+      expect(lastLine).toContain(`${masked} after 3 attempts: connect ECONNREFUSED`);
+      expect(service.stdout + service.stderr).not.toContain(password);
+      expect(service.stdout + service.stderr).not.toMatch(/\n\s+at /);
+    });
+
     it('exits 1 naming PORT when PORT=abc', async () => {
       const service = spawnIn(await workspace({ PORT: 'abc' }));
 
       expect(await service.waitForExit(REFUSAL_DEADLINE_MS)).toEqual({ code: 1, signal: null });
       expect(service.stderr).toContain('server.port (PORT)');
       expect(service.stderr).not.toMatch(/\n\s+at /);
+    });
+  });
+
+  describe('log file', () => {
+    it('rotates system.log by size into system.log.1..N, keeping N, and still ends it with "Nagare stopped"', async () => {
+      const space = await workspace({ LOG_MAX_SIZE: '2kb', LOG_MAX_FILES: '2' });
+      const service = await startIn(space);
+      for (let i = 0; i < 30; i++)
+        await fetch(service.url('/api/v1/auth/me'), { headers: { 'X-Request-ID': `r-${i}` } });
+      await waitFor('the last request in system.log', () =>
+        service.systemLog().includes('"r-29"') ? true : undefined,
+      );
+      expect(await service.stop('SIGTERM', EXIT_DEADLINE_MS)).toEqual({ code: 0, signal: null });
+
+      const logDir = space.env.LOG_DIR;
+      expect(readdirSync(logDir).sort()).toEqual(['system.log', 'system.log.1', 'system.log.2']);
+      for (const file of ['system.log.1', 'system.log.2']) {
+        expect(statSync(join(logDir, file)).size).toBeLessThanOrEqual(2048);
+      }
+      // The newest requests are kept, in order, across the current file and the rotated ones.
+      const kept = ['system.log.2', 'system.log.1', 'system.log']
+        .flatMap((file) => readFileSync(join(logDir, file), 'utf8').trim().split('\n'))
+        .map((line) => JSON.parse(line) as { msg: string; req?: { id: string } });
+      const ids = kept.flatMap((line) => (line.req ? [Number(line.req.id.slice(2))] : []));
+      expect(ids.at(-1)).toBe(29);
+      expect(ids).toEqual(ids.map((_id, i) => 29 - ids.length + 1 + i));
+      expect(logLines(service).at(-1)).toMatchObject({ msg: 'Nagare stopped', signal: 'SIGTERM' });
+    });
+
+    it('writes no file, only stdout, with LOG_DIR empty', async () => {
+      const space = await workspace({ LOG_DIR: '' });
+      const service = await startIn(space);
+      expect(await service.stop('SIGTERM', EXIT_DEADLINE_MS)).toEqual({ code: 0, signal: null });
+
+      expect(service.stdout).toContain('Nagare listening');
+      expect(JSON.parse(service.stdout.trim().split('\n').at(-1) as string)).toMatchObject({ msg: 'Nagare stopped' });
+      expect(existsSync(join(space.dir, 'logs'))).toBe(false);
+      expect(readdirSync(space.dir).filter((name) => name.includes('log'))).toEqual([]);
     });
   });
 

@@ -1,7 +1,9 @@
 import { jest } from '@jest/globals';
 import type { Queue } from 'bull';
 import request from 'supertest';
+import { ServiceUnavailableError } from '../src/common/http/domain-error';
 import { DeadLetters } from '../src/queue/dead-letters.service';
+import { REDIS_UNAVAILABLE } from '../src/redis/bounded';
 import {
   type Api,
   apiAs,
@@ -13,7 +15,6 @@ import {
 import {
   bullQueue,
   type DeadLetterJson,
-  ISO_DATE,
   queueDetail,
   type SharedQueue,
   sharedQueue,
@@ -22,6 +23,7 @@ import {
 } from './support/queue-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 import { ZabbixInventoryFixture } from './support/zabbix-inventory-fixture';
+import { ISO_DATE } from './support/time';
 
 jest.setTimeout(60_000);
 
@@ -134,6 +136,9 @@ describe('dead letters (e2e)', () => {
       expect(await deadCount()).toBe(0);
     });
 
+    let goneMonitor: number;
+    let goneTaskId: string;
+
     it('buries a task whose monitor was deleted before it ran after one attempt', async () => {
       const monitorId = (await createMonitor(api, { url: fixture.url, password: fixture.password })).id;
       await pullHosts.pause(); // globally: the service's worker takes nothing until resume
@@ -150,6 +155,50 @@ describe('dead letters (e2e)', () => {
       expect((await api.get(`/queue/dead/${taskId}`)).body).toEqual(
         letter(taskId, 'pull_hosts', { monitor_id: monitorId }, /^Monitor \d+ not found$/, 1),
       );
+      [goneMonitor, goneTaskId] = [monitorId, taskId];
+    });
+
+    it('refuses to retry a letter whose monitor is gone (409 naming it) and keeps it; a bulk retry skips it, saying why', async () => {
+      const gone = `Monitor ${goneMonitor} not found`;
+      const single = await api.post(`/queue/dead/${goneTaskId}/retry`);
+      expect({ status: single.status, message: single.body.message }).toEqual({
+        status: 409,
+        message: `Dead letter ${goneTaskId} cannot be retried: ${gone}`,
+      });
+      const bulk = await api.post('/queue/dead/retry', { type: 'pull_hosts' });
+      expect({ status: bulk.status, body: bulk.body }).toEqual({
+        status: 202,
+        body: { retried: 0, tasks: [], failed: [], skipped: [{ task_id: goneTaskId, reason: gone }], remaining: 0 },
+      });
+      expect((await api.get(`/queue/dead/${goneTaskId}`)).status).toBe(200);
+      expect(await deadCount()).toBe(1);
+      expect((await queueDetail(t.http, token)).queues.pull_hosts).toMatchObject({ waiting: 0, active: 0, delayed: 0 });
+    });
+
+    it('refuses to retry a letter whose monitor is now disabled, with the synchronous routes’ reason', async () => {
+      const monitorId = (await createMonitor(api, { url: await unreachableUrl() })).id;
+      const taskId = await queuePull(monitorId);
+      await waitForTask(t.http, token, taskId, 'dead', 15_000);
+      expect((await api.patch(`/monitors/${monitorId}`, { enabled: false })).status).toBe(200);
+      const disabled = `Monitor ${monitorId} is disabled`;
+      expect((await api.post(`/monitors/${monitorId}/hosts/pull`)).body.message).toBe(disabled);
+
+      const single = await api.post(`/queue/dead/${taskId}/retry`);
+      expect({ status: single.status, message: single.body.message }).toEqual({
+        status: 409,
+        message: `Dead letter ${taskId} cannot be retried: ${disabled}`,
+      });
+      const bulk = await api.post('/queue/dead/retry', { type: 'pull_hosts' });
+      expect(bulk.body).toMatchObject({
+        retried: 0,
+        skipped: [
+          { task_id: goneTaskId, reason: `Monitor ${goneMonitor} not found` },
+          { task_id: taskId, reason: disabled },
+        ],
+      });
+      expect(await deadCount()).toBe(2);
+      // Leaves the letters as the tests below expect them.
+      expect((await api.delete(`/queue/dead/${taskId}`)).status).toBe(204);
     });
 
     it('buries a task whose payload is invalid after one attempt', async () => {
@@ -223,6 +272,38 @@ describe('dead letters (e2e)', () => {
       expect((await api.delete('/queue/dead')).body).toEqual({ removed: 0 });
       expect(await t.app.get(DeadLetters).sweep()).toBe(0);
     });
+
+    it('queues a letter once when its retry answered 503 after the task was added, and is retried again', async () => {
+      // generate_alerts, which duplicate detection leaves alone: two retries of its letter would be two tasks.
+      const generate = bullQueue(redisUrl(), t.config.queue.prefix, 'generate_alerts');
+      await generate.pause(); // globally: the retried task waits, so the queue can be counted
+      try {
+        const failed = await generate.add({ type: 'generate_alerts', params: { count: 1 } });
+        const lettersService = t.app.get(DeadLetters);
+        await lettersService.bury(failed, 'failed for good');
+        await failed.remove();
+        const taskId = `generate_alerts:${failed.id}`;
+        // Redis went quiet after the add and before the letter was dropped: the client got 503, the letter stayed.
+        const remove = jest
+          .spyOn(lettersService, 'remove')
+          .mockRejectedValueOnce(new ServiceUnavailableError(REDIS_UNAVAILABLE));
+        expect((await api.post(`/queue/dead/${taskId}/retry`)).status).toBe(503);
+        remove.mockRestore();
+        expect((await api.get(`/queue/dead/${taskId}`)).status).toBe(200);
+        expect(await generate.getWaitingCount()).toBe(1);
+
+        const again = await api.post(`/queue/dead/${taskId}/retry`);
+        expect(again.status).toBe(202);
+        const waiting = await generate.getWaiting();
+        expect(waiting.map((job) => `generate_alerts:${job.id}`)).toEqual([again.body.task_id]);
+        expect((await api.get(`/queue/dead/${taskId}`)).status).toBe(404);
+        expect((await api.post(`/queue/dead/${taskId}/retry`)).status).toBe(404);
+        await generate.empty();
+      } finally {
+        await generate.resume();
+        await generate.close();
+      }
+    });
   });
 
   describe('a task that failed for good while no process could bury it', () => {
@@ -254,7 +335,7 @@ describe('dead letters (e2e)', () => {
       const taskId = res.body.task_id as string;
       const bare = bullQueue(shared.redisUrl, shared.prefix, 'pull_hosts');
       try {
-        void bare.process(async () => {
+        void bare.process('*', async () => {
           throw new Error(reason);
         });
         const failed = await waitForTask(a.http, token, taskId, 'failed');

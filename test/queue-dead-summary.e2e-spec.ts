@@ -9,17 +9,11 @@ import {
   tokenWithPrivilege,
   unreachableUrl,
 } from './support/inventory-factory';
-import {
-  bullQueue,
-  type DeadLetterJson,
-  ISO_DATE,
-  queueDetail,
-  TASK_TYPES,
-  taskIdPattern,
-  waitForTask,
-} from './support/queue-helpers';
+import { bullQueue, type DeadLetterJson, queueDetail, taskIdPattern, waitForTask } from './support/queue-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 import { ZabbixInventoryFixture } from './support/zabbix-inventory-fixture';
+import { ISO_DATE } from './support/time';
+import { TASK_TYPES } from '../src/common/task-type-names';
 
 jest.setTimeout(60_000);
 
@@ -153,7 +147,7 @@ describe('dead-letter summary and bulk retry (e2e)', () => {
     expect(res.body).toHaveProperty('by_reason');
     const retry = await api.post('/queue/dead/retry', { type: 'push_item' });
     expect(retry.status).toBe(202);
-    expect(retry.body).toEqual({ retried: 0, tasks: [], failed: [], remaining: 0 });
+    expect(retry.body).toEqual({ retried: 0, tasks: [], failed: [], skipped: [], remaining: 0 });
     // The single-letter routes still work beside them.
     expect((await api.get(`/queue/dead/${invalidTask}`)).status).toBe(200);
     expect((await api.get('/queue/dead/pull_hosts:999999')).status).toBe(404);
@@ -193,7 +187,10 @@ describe('dead-letter summary and bulk retry (e2e)', () => {
   it('retries by type and reason, oldest first up to the limit, as new tasks that run', async () => {
     // Fix the monitors: the retried pulls now succeed.
     for (const id of refusedMonitors) {
-      expect((await api.patch(`/monitors/${id}`, { url: fixture.url, password: fixture.password })).status).toBe(200);
+      expect(
+        (await api.patch(`/monitors/${id}`, { url: fixture.url, username: 'Admin', password: fixture.password }))
+          .status,
+      ).toBe(200);
     }
     const oldestFirst = ((await api.get('/queue/dead', { type: 'pull_hosts' })).body.items as DeadLetterJson[])
       .filter((letter) => letter.error.includes('ECONNREFUSED'))
@@ -212,6 +209,7 @@ describe('dead-letter summary and bulk retry (e2e)', () => {
         },
       ],
       failed: [],
+      skipped: [],
       remaining: 1,
     });
     const rest = await api.post('/queue/dead/retry', { type: 'pull_hosts', reason: REFUSED });

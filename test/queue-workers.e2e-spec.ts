@@ -3,20 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Api, createMonitor } from './support/inventory-factory';
-import {
-  apiOn,
-  queueDetail,
-  type SharedQueue,
-  sharedQueue,
-  SlowZabbixProxy,
-  sleep,
-  type TaskJson,
-  waitForTask,
-} from './support/queue-helpers';
+import { apiOn, queueDetail, type SharedQueue, sharedQueue, type TaskJson, waitForTask } from './support/queue-helpers';
 import { freePort } from './support/redis-server';
 import { type ExitStatus, ServiceProcess, waitFor } from './support/service-process';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, testEnv } from './support/test-app';
 import { ZabbixInventoryFixture } from './support/zabbix-inventory-fixture';
+import { SlowZabbixProxy } from './support/zabbix-fakes';
+import { sleep } from './support/time';
 
 /**
  * The queue across real processes (`node dist/main.js`, built by `npm run build`): one API process (role api) and
@@ -64,7 +57,7 @@ describe('queue workers in separate processes (e2e)', () => {
       'the worker to take tasks',
       () => {
         if (worker.status) throw new Error(`the worker exited: ${JSON.stringify(worker.status)}\n${worker.stderr}`);
-        return worker.systemLog().includes('worker takes pull_hosts tasks') ? true : undefined;
+        return worker.systemLog().includes('"msg":"worker takes tasks"') ? true : undefined;
       },
       30_000,
     );
@@ -220,7 +213,7 @@ describe('queue workers in separate processes (e2e)', () => {
         expect(task).toMatchObject({
           state: 'completed',
           attempts_made: 1,
-          result: { added: 5, updated: 0, failed: 0, total: 5 },
+          result: { added: 5, updated: 0, unchanged: 0, vanished: 0, failed: 0, total: 5 },
         });
       }
       for (const monitorId of monitors) {
@@ -244,12 +237,15 @@ describe('queue workers in separate processes (e2e)', () => {
     expect(workers.length).toBeGreaterThanOrEqual(2);
     const itemsBefore = (await api.get('/items', { limit: 1 })).body.total as number;
     const monitorId = await newMonitor();
-    // Hold the item pull: the hosts are written by then, so the killed worker leaves work half done.
+    // Hold the item pull and let the hosts be written, so the killed worker leaves work half done. The first
+    // item.get goes out while the hosts are being written (the sync reads ahead), so both are waited for.
     proxy.hold('item.get');
     const taskId = await queuePull(monitorId);
     const victim = await holderOf(taskId, workers);
     await waitFor('the held item.get', () => (proxy.held('item.get') > 0 ? true : undefined), 15_000);
-    expect((await api.get(`/monitors/${monitorId}/hosts`)).body.total).toBe(5);
+    const hostsWritten = () => api.get(`/monitors/${monitorId}/hosts`).then((res) => res.body.total as number);
+    for (const deadline = Date.now() + 15_000; (await hostsWritten()) !== 5 && Date.now() < deadline;) await sleep(50);
+    expect(await hostsWritten()).toBe(5);
 
     expect(await victim.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
     proxy.release('item.get');
@@ -259,16 +255,16 @@ describe('queue workers in separate processes (e2e)', () => {
       workers.filter((worker) => worker !== victim),
     );
     expect(said(rescuer, 'completed', taskId)).toBe(1);
-    // Idempotent: the re-run finds the hosts the killed worker wrote and adds none twice.
+    // Idempotent: the re-run finds the hosts the killed worker wrote as they are, and adds none twice.
     expect(task).toMatchObject({
       state: 'completed',
-      result: { added: 0, updated: 5, failed: 0, total: 5, items: { added: 10, total: 10 } },
+      result: { added: 0, updated: 0, unchanged: 5, failed: 0, total: 5, items: { added: 10, total: 10 } },
     });
     expect((await api.get(`/monitors/${monitorId}/hosts`)).body.total).toBe(5);
     expect((await api.get('/items', { limit: 1 })).body.total).toBe(itemsBefore + 10);
 
     const again = await waitForTask(baseUrl, token, await queuePull(monitorId), ['completed', 'dead']);
-    expect(again).toMatchObject({ state: 'completed', result: { added: 0, updated: 5, total: 5 } });
+    expect(again).toMatchObject({ state: 'completed', result: { added: 0, updated: 0, unchanged: 5, total: 5 } });
     expect((await api.get(`/monitors/${monitorId}/hosts`)).body.total).toBe(5);
     expect((await api.get('/items', { limit: 1 })).body.total).toBe(itemsBefore + 10);
     await expectNothingActive();

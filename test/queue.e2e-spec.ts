@@ -14,17 +14,13 @@ import {
   unreachableUrl,
 } from './support/inventory-factory';
 import {
-  acceptPushes,
   bullQueue,
-  ISO_DATE,
   jobTotal,
   queueDetail,
   queueStats,
   type SharedQueue,
   sharedQueue,
-  SlowZabbixProxy,
   stateSequence,
-  TASK_TYPES,
   type TaskJson,
   type TaskTypeName,
   taskIdPattern,
@@ -33,9 +29,13 @@ import {
   workerLines,
 } from './support/queue-helpers';
 import { RedisServer } from './support/redis-server';
+import { DocumentedResponses } from './support/documented-responses';
 import { startTestApp, type TestApp } from './support/test-app';
 import { fakeItem } from './support/zabbix';
 import { ZabbixInventoryFixture } from './support/zabbix-inventory-fixture';
+import { acceptPushes, SlowZabbixProxy } from './support/zabbix-fakes';
+import { ISO_DATE, sleep } from './support/time';
+import { TASK_TYPES } from '../src/common/task-type-names';
 
 jest.setTimeout(60_000);
 
@@ -59,6 +59,7 @@ function expectOrderedTimestamps(task: TaskJson): void {
 describe('task queue (e2e)', () => {
   describe('on a service that runs its own workers (role all)', () => {
     let t: TestApp;
+    let documented: DocumentedResponses;
     let token: string;
     let api: Api;
     let fixture: ZabbixInventoryFixture;
@@ -97,6 +98,7 @@ describe('task queue (e2e)', () => {
 
     beforeAll(async () => {
       t = await startTestApp({ TASK_BACKOFF_MS: '50' });
+      documented = await DocumentedResponses.watch(t.http);
       token = await t.login();
       api = apiAs(t, token);
       seed = seeder(t);
@@ -119,9 +121,11 @@ describe('task queue (e2e)', () => {
           {
             added: 3,
             updated: 0,
+            unchanged: 0,
+            vanished: 0,
             failed: 0,
             total: 3,
-            items: { added: 6, updated: 0, failed: 0, total: 6 },
+            items: { added: 6, updated: 0, unchanged: 0, vanished: 0, failed: 0, total: 6, unsupported: 0 },
           },
         );
         expect(await seed.hosts.countBy({ monitorId })).toBe(3);
@@ -137,7 +141,7 @@ describe('task queue (e2e)', () => {
           task,
           'pull_items',
           { monitor_id: monitorId, host_id: hostId },
-          { added: 1, updated: 2, failed: 0, total: 3 },
+          { added: 1, updated: 0, unchanged: 2, vanished: 0, failed: 0, total: 3, unsupported: 0 },
         );
         expect(await item('1999999')).toMatchObject({ hostId, name: 'added on the monitor' });
       });
@@ -150,7 +154,7 @@ describe('task queue (e2e)', () => {
           task,
           'pull_host',
           { monitor_id: monitorId, host_id: hostId },
-          { added: 0, updated: 1, failed: 0, total: 1 },
+          { added: 0, updated: 1, unchanged: 0, vanished: 0, failed: 0, total: 1 },
         );
         expect((await host('20001')).name).toBe('renamed on the monitor');
       });
@@ -168,19 +172,19 @@ describe('task queue (e2e)', () => {
           task,
           'pull_item',
           { monitor_id: monitorId, host_id: hostId, item_id: itemId },
-          { added: 0, updated: 1, failed: 0, total: 1 },
+          { added: 0, updated: 1, unchanged: 0, vanished: 0, failed: 0, total: 1, unsupported: 0 },
         );
         expect(await item('1000002')).toMatchObject({ name: 'renamed item', lastValue: '42' });
       });
 
       it('push_host then push_item: the monitor is sent host.create and item.create, and the local ids are kept', async () => {
-        const local = await createHost(api, { name: 'pushed from nagare', ip_addr: '192.0.2.10' });
+        const local = await createHost(api, { name: 'pushed from nagare', ip_addr: '127.0.2.10' });
         const hostTask = await runTask(`/monitors/${monitorId}/hosts/${local.id}/push-async`, 'push_host');
         completed(
           hostTask,
           'push_host',
           { monitor_id: monitorId, host_id: local.id },
-          { added: 1, updated: 0, failed: 0, total: 1 },
+          { added: 1, updated: 0, unchanged: 0, vanished: 0, failed: 0, total: 1 },
         );
         const [groupCreate] = fixture.fake.calls('hostgroup.create');
         expect(groupCreate.params).toEqual({ name: 'Nagare' });
@@ -191,7 +195,7 @@ describe('task queue (e2e)', () => {
           name: 'pushed from nagare',
           description: '',
           status: 0,
-          interfaces: [{ type: 1, main: 1, port: '10050', useip: 1, ip: '192.0.2.10', dns: '' }],
+          interfaces: [{ type: 1, main: 1, port: '10050', useip: 1, ip: '127.0.2.10', dns: '' }],
           groups: [{ groupid: expect.stringMatching(/^\d+$/) }],
         });
         const pushed = await seed.hosts.findOneByOrFail({ id: local.id });
@@ -207,7 +211,7 @@ describe('task queue (e2e)', () => {
           itemTask,
           'push_item',
           { monitor_id: monitorId, host_id: local.id, item_id: localItem.id },
-          { added: 1, updated: 0, failed: 0, total: 1 },
+          { added: 1, updated: 0, unchanged: 0, vanished: 0, failed: 0, total: 1 },
         );
         const [itemCreate] = fixture.fake.calls('item.create');
         expect(itemCreate.params).toEqual({
@@ -314,6 +318,29 @@ describe('task queue (e2e)', () => {
           const res = await api.post(path);
           expect({ path, status: res.status }).toEqual({ path, status: 404 });
         }
+        expect(jobTotal(await queueDetail(t.http, token))).toBe(before);
+      });
+
+      it('answer 409 to a disabled monitor with the synchronous routes’ answer, and queue nothing', async () => {
+        const disabled = (await createMonitor(api, { url: fixture.url, password: fixture.password, enabled: false }))
+          .id;
+        const h = await seed.syncedHost(disabled);
+        const i = (await seed.syncedItem(h)).id;
+        const before = jobTotal(await queueDetail(t.http, token));
+        const sync = await api.post(`/monitors/${disabled}/hosts/pull`);
+        expect(sync.status).toBe(409);
+        for (const path of [
+          `/monitors/${disabled}/hosts/pull-async`,
+          `/monitors/${disabled}/hosts/${h.id}/items/pull-async`,
+          `/monitors/${disabled}/hosts/${h.id}/pull-async`,
+          `/monitors/${disabled}/hosts/${h.id}/push-async`,
+          `/monitors/${disabled}/hosts/${h.id}/items/${i}/pull-async`,
+          `/monitors/${disabled}/hosts/${h.id}/items/${i}/push-async`,
+        ]) {
+          const res = await api.post(path);
+          expect({ path, status: res.status, body: res.body }).toEqual({ path, status: 409, body: sync.body });
+        }
+        expect(sync.body.message).toBe(`Monitor ${disabled} is disabled`);
         expect(jobTotal(await queueDetail(t.http, token))).toBe(before);
       });
 
@@ -431,11 +458,16 @@ describe('task queue (e2e)', () => {
       const after = await api.get('/alerts', { limit: 100 });
       expect(after.body.total).toBe(before + 2);
     });
+    it('answered every request of this block with a status and a body its OpenAPI document gives', () => {
+      expect(documented.checked).toBeGreaterThan(10);
+      expect(documented.problems()).toEqual([]);
+    });
   });
 
   describe('with no worker on the queues (role api)', () => {
     let shared: SharedQueue;
     let a: TestApp;
+    let documented: DocumentedResponses;
     let token: string;
     let api: Api;
     let seed: ReturnType<typeof seeder>;
@@ -443,6 +475,7 @@ describe('task queue (e2e)', () => {
     beforeAll(async () => {
       shared = await sharedQueue();
       a = await startTestApp({ ...shared.env, NAGARE_ROLE: 'api' });
+      documented = await DocumentedResponses.watch(a.http);
       token = await a.login();
       api = apiAs(a, token);
       seed = seeder(a);
@@ -514,7 +547,7 @@ describe('task queue (e2e)', () => {
       expect((await queueStats(a.http, token)).generate_alerts).toBe(2);
     });
 
-    it('GET /queue/stats answers exactly the seven types, each the tasks waiting plus delayed', async () => {
+    it("GET /queue/stats answers exactly the guide's seven types and the alerts' two, each the tasks waiting plus delayed", async () => {
       const delayedQueue = bullQueue(shared.redisUrl, shared.prefix, 'pull_item');
       try {
         await delayedQueue.add(
@@ -538,6 +571,8 @@ describe('task queue (e2e)', () => {
         pull_item: 1,
         push_host: 0,
         push_item: 0,
+        pull_alerts: 0,
+        acknowledge_alert: 0,
       });
       expect(detail.queues.pull_item).toEqual({
         waiting: 0,
@@ -552,6 +587,10 @@ describe('task queue (e2e)', () => {
       const reader = apiAs(a, await tokenWithPrivilege(a, api, 1));
       expect((await reader.get('/queue/stats')).body).toEqual(stats);
       expect((await request(a.http).get('/api/v1/queue/stats')).status).toBe(401);
+    });
+    it('answered every request of this block with a status and a body its OpenAPI document gives', () => {
+      expect(documented.checked).toBeGreaterThan(10);
+      expect(documented.problems()).toEqual([]);
     });
   });
 
@@ -593,7 +632,13 @@ describe('task queue (e2e)', () => {
       const seen: TaskJson[] = [waiting];
       await waitForTask(a.http, token, taskId, 'active', 15_000, (task) => seen.push(task));
 
-      // Once it runs, a repeat request is no longer deduplicated: it queues a task that waits its turn.
+      // Once it holds the monitor (status syncing), a repeat request is no longer deduplicated: it queues the
+      // follow-up, which waits its turn.
+      const deadline = Date.now() + 15_000;
+      while ((await api.get(`/monitors/${monitorId}`)).body.status !== 3) {
+        if (Date.now() > deadline) throw new Error('the pull never started its work');
+        await sleep(20);
+      }
       const repeat = await api.post(`/monitors/${monitorId}/hosts/pull-async`);
       expect(repeat.status).toBe(202);
       expect(repeat.body).not.toHaveProperty('deduplicated');
@@ -616,9 +661,11 @@ describe('task queue (e2e)', () => {
         result: {
           added: 600,
           updated: 0,
+          unchanged: 0,
+          vanished: 0,
           failed: 0,
           total: 600,
-          items: { added: 600, updated: 0, failed: 0, total: 600 },
+          items: { added: 600, updated: 0, unchanged: 0, vanished: 0, failed: 0, total: 600, unsupported: 0 },
         },
         error: null,
         created_at: expect.any(String),
@@ -629,7 +676,7 @@ describe('task queue (e2e)', () => {
       expect(await a.app.get(DataSource).getRepository(Host).countBy({ monitorId })).toBe(600);
 
       const second = await waitForTask(a.http, token, repeat.body.task_id, ['completed', 'dead'], 30_000);
-      expect(second.result).toMatchObject({ added: 0, updated: 600, total: 600 });
+      expect(second.result).toMatchObject({ added: 0, updated: 0, unchanged: 600, total: 600 });
       expect(await a.app.get(DataSource).getRepository(Item).count()).toBe(600);
     });
   });
@@ -672,7 +719,7 @@ describe('task queue (e2e)', () => {
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const detail = await queueDetail(t.http, token);
       expect(jobTotal(detail)).toBe(0);
-      expect(Object.values(await queueStats(t.http, token))).toEqual([0, 0, 0, 0, 0, 0, 0]);
+      expect(Object.values(await queueStats(t.http, token))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
       // And the service queues again by itself.
       const res = await api.post(`/monitors/${m}/hosts/pull-async`);

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { unique } from './support/inventory-factory';
-import { startTestApp, type TestApp } from './support/test-app';
+import { ADMIN_PASSWORD, ADMIN_USERNAME, startTestApp, type TestApp } from './support/test-app';
 
 /** The one log line per request operators read: its fields, its level, and nothing secret in it. */
 describe('request log line (e2e)', () => {
@@ -68,5 +68,73 @@ describe('request log line (e2e)', () => {
     await request(t.http).get('/api/v1/auth/me').set('Authorization', `Bearer ${token}`).set('X-Request-ID', marker);
     expect(await linesFor(marker)).toHaveLength(1);
     expect(t.systemLog()).not.toContain(id);
+  });
+
+  describe('secrets in the URL (issue 15, item 7)', () => {
+    const secret = () => `s3cret-${unique()}`;
+    const dashboardLogin = `Basic ${Buffer.from(`${ADMIN_USERNAME}:${ADMIN_PASSWORD}`).toString('base64')}`;
+
+    it('redacts a bearer token sent as ?access_token= (refused with 401) in the log line', async () => {
+      const id = `qs-token-${unique()}`;
+      const res = await request(t.http).get(`/api/v1/auth/me?access_token=${token}&x=1`).set('X-Request-ID', id);
+      expect(res.status).toBe(401);
+      const [line] = await linesFor(id);
+      expect(line).toMatchObject({ level: 'warn', req: { url: '/api/v1/auth/me?access_token=[redacted]&x=1' } });
+      expect(t.systemLog()).not.toContain(token);
+    });
+
+    it.each(['token', 'api_key', 'password', 'client_secret'])(
+      'redacts ?%s= on an accepted request too',
+      async (name) => {
+        const id = `qs-${name}-${unique()}`;
+        const value = secret();
+        await request(t.http)
+          .get(`/api/v1/auth/me?${name}=${value}`)
+          .set('Authorization', `Bearer ${token}`)
+          .set('X-Request-ID', id);
+        const [line] = await linesFor(id);
+        expect((line.req as { url: string }).url).toBe(`/api/v1/auth/me?${name}=[redacted]`);
+        expect(t.systemLog()).not.toContain(value);
+      },
+    );
+
+    it('redacts it on an unknown path, in the log line and in the 404 that repeats the URL', async () => {
+      const id = `qs-404-${unique()}`;
+      const value = secret();
+      const res = await request(t.http).get(`/api/v1/nope?api_key=${value}`).set('X-Request-ID', id);
+      expect(res.status).toBe(404);
+      expect(res.body.message).toBe('Cannot GET /api/v1/nope?api_key=[redacted]');
+      expect((await linesFor(id))[0]).toMatchObject({ req: { url: '/api/v1/nope?api_key=[redacted]' } });
+      expect(t.systemLog()).not.toContain(value);
+    });
+
+    it('redacts it on the dashboard under /admin/queues, refused or served', async () => {
+      const refusedId = `qs-board-401-${unique()}`;
+      const servedId = `qs-board-200-${unique()}`;
+      const value = secret();
+      const refused = await request(t.http).get(`/admin/queues?token=${value}`).set('X-Request-ID', refusedId);
+      expect(refused.status).toBe(401);
+      const served = await request(t.http)
+        .get(`/admin/queues/api/queues?activeQueue=pull_hosts&session=${value}`)
+        .set('Authorization', dashboardLogin)
+        .set('X-Request-ID', servedId);
+      expect(served.status).toBe(200);
+      expect((await linesFor(refusedId))[0]).toMatchObject({ req: { url: '/admin/queues?token=[redacted]' } });
+      expect((await linesFor(servedId))[0]).toMatchObject({
+        req: { url: '/admin/queues/api/queues?activeQueue=pull_hosts&session=[redacted]' },
+      });
+      expect(t.systemLog()).not.toContain(value);
+    });
+
+    it('puts no query value in a metric label', async () => {
+      const value = secret();
+      await request(t.http).get(`/api/v1/auth/me?access_token=${value}`);
+      await request(t.http).get(`/api/v1/hosts?token=${value}`).set('Authorization', `Bearer ${token}`);
+      await request(t.http).get(`/admin/queues?token=${value}`).set('Authorization', dashboardLogin);
+      const metrics = await request(t.http).get('/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).toContain('nagare_http_request_duration_seconds');
+      expect(metrics.text).not.toContain(value);
+    });
   });
 });

@@ -1,11 +1,15 @@
 import type { Job, JobOptions, Queue } from 'bull';
+import { DataSource } from 'typeorm';
+import { Monitor } from '../src/monitors/entities/monitor.entity';
+import { SyncStatus } from '../src/monitors/entities/sync-status';
 import { SCHEDULE_QUEUE, SYNC_SCHEDULE_JOB_ID } from '../src/monitors/schedule/sync-schedule.constants';
 import { SyncSchedule } from '../src/monitors/schedule/sync-schedule.service';
 import type { TickResult } from '../src/monitors/schedule/sync-tick.processor';
 import { type Api, apiAs, createMonitor, unreachableUrl } from './support/inventory-factory';
-import { bullQueue, type SharedQueue, sharedQueue, sleep } from './support/queue-helpers';
+import { bullQueue, type SharedQueue, sharedQueue } from './support/queue-helpers';
 import { RedisServer } from './support/redis-server';
 import { startTestApp, type TestApp } from './support/test-app';
+import { sleep } from './support/time';
 
 /** Polls `check` until it returns a value, or fails saying what it waited for and what it saw last. */
 async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -27,6 +31,7 @@ describe('scheduled sync (e2e)', () => {
   let workers: TestApp[] = [];
   let schedule: Queue;
   let pullHosts: Queue;
+  let pullAlerts: Queue;
   let enabledIds: number[];
   let disabledId: number;
 
@@ -49,8 +54,8 @@ describe('scheduled sync (e2e)', () => {
   }
 
   /** The monitor ids of the pull_hosts tasks waiting (the queue is paused, so every one queued waits). */
-  async function waitingPulls(): Promise<number[]> {
-    const jobs = await pullHosts.getWaiting();
+  async function waitingPulls(queue = pullHosts): Promise<number[]> {
+    const jobs = await queue.getWaiting();
     return jobs.map((job) => (job.data as { params: { monitor_id: number } }).params.monitor_id).sort((a, b) => a - b);
   }
 
@@ -65,8 +70,10 @@ describe('scheduled sync (e2e)', () => {
     admin = apiAs(apiApp, await apiApp.login());
     schedule = bullQueue(shared.redisUrl, shared.prefix, SCHEDULE_QUEUE);
     pullHosts = bullQueue(shared.redisUrl, shared.prefix, 'pull_hosts');
+    pullAlerts = bullQueue(shared.redisUrl, shared.prefix, 'pull_alerts');
     // Paused for every process: the pulls the schedule queues stay waiting, where they can be counted.
     await pullHosts.pause();
+    await pullAlerts.pause();
     const url = await unreachableUrl();
     enabledIds = [];
     for (let i = 0; i < 3; i++) enabledIds.push((await createMonitor(admin, { url })).id);
@@ -77,6 +84,7 @@ describe('scheduled sync (e2e)', () => {
     await apiApp?.close();
     await schedule?.close();
     await pullHosts?.close();
+    await pullAlerts?.close();
     await shared?.close();
   });
 
@@ -104,6 +112,20 @@ describe('scheduled sync (e2e)', () => {
     expect(pulled).not.toContain(disabledId);
   });
 
+  it('queues a pull of the alerts of every enabled monitor too, after its hosts', async () => {
+    const pulled = await eventually('an alert pull of every enabled monitor', async () => {
+      const ids = await waitingPulls(pullAlerts);
+      return ids.length >= enabledIds.length ? ids : undefined;
+    });
+    expect(pulled).toEqual(enabledIds);
+    // Each monitor's pull_hosts went in before its pull_alerts.
+    for (const id of enabledIds) {
+      const [hosts] = (await pullHosts.getWaiting()).filter((job) => job.data.params.monitor_id === id);
+      const [alerts] = (await pullAlerts.getWaiting()).filter((job) => job.data.params.monitor_id === id);
+      expect(hosts.timestamp).toBeLessThanOrEqual(alerts.timestamp);
+    }
+  });
+
   it('does not queue a second pull for a monitor whose pull is still waiting, tick after tick', async () => {
     const before = (await completedTicks()).length;
     const ticks = await eventually('three more runs of the schedule', async () => {
@@ -112,7 +134,13 @@ describe('scheduled sync (e2e)', () => {
     });
     expect(await waitingPulls()).toEqual(enabledIds);
     const latest = ticks.reduce((a, b) => ((a.finishedOn ?? 0) > (b.finishedOn ?? 0) ? a : b));
-    expect(latest.returnvalue as TickResult).toEqual({ monitors: 3, queued: 0, deduplicated: 3 });
+    expect(latest.returnvalue as TickResult).toEqual({
+      monitors: 3,
+      queued: 0,
+      deduplicated: 3,
+      skipped: 0,
+      alert_pulls: { queued: 0, deduplicated: 3 },
+    });
   });
 
   it('runs each tick once, in one of the workers: one slot per run, all of the one schedule', async () => {
@@ -148,6 +176,39 @@ describe('scheduled sync (e2e)', () => {
     for (const result of results) expect(result.monitors).toBe(3);
     expect(results.reduce((sum, result) => sum + result.queued, 0)).toBe(1);
     expect(await waitingPulls()).toEqual(pulled);
+  });
+
+  it('skips an auth_failed monitor, saying so once per worker, and pulls it again once its credentials change', async () => {
+    const refused = (await createMonitor(admin, { url: await unreachableUrl() })).id;
+    const reason =
+      'Monitor rejected the credentials: Incorrect user name or password or account is temporarily blocked.';
+    await apiApp.app
+      .get(DataSource)
+      .getRepository(Monitor)
+      .update({ id: refused }, { status: SyncStatus.AuthFailed, statusDescription: reason });
+    const since = Date.now();
+    // More runs than workers: each worker says it once, however many runs it takes.
+    const runs = await eventually('more runs than workers since the monitor went auth_failed', async () => {
+      const done = (await completedTicks()).filter((tick) => (tick.processedOn ?? 0) > since);
+      return done.length >= workers.length + 2 ? done : undefined;
+    });
+    for (const run of runs) expect((run.returnvalue as TickResult).skipped).toBe(1);
+    expect(await waitingPulls()).not.toContain(refused);
+    const said = workers
+      .map((worker) => worker.systemLog())
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes(`worker scheduled sync skips monitor ${refused} until its credentials change`));
+    expect(said.length).toBeGreaterThanOrEqual(1);
+    expect(said.length).toBeLessThanOrEqual(workers.length);
+    expect(said.length).toBeLessThan(runs.length);
+    expect(said[0]).toContain(reason);
+
+    expect((await admin.patch(`/monitors/${refused}`, { password: 'a-new-password' })).status).toBe(200);
+    expect((await admin.get(`/monitors/${refused}`)).body).toMatchObject({ status: SyncStatus.Inactive });
+    await eventually('a pull of the monitor with new credentials', async () =>
+      (await waitingPulls()).includes(refused) ? true : undefined,
+    );
   });
 
   it('replaces the schedule when the interval changes, and removes it when the interval is 0', async () => {

@@ -4,6 +4,7 @@ import { createHost } from './support/inventory-factory';
 import { apiOn, getTask, type TaskState } from './support/queue-helpers';
 import { MASTER_NAME, SentinelCluster } from './support/sentinel-cluster';
 import { startTestApp, type TestApp } from './support/test-app';
+import { sleep } from './support/time';
 
 /**
  * Issue #6 item 4: Redis Sentinel. A real master, replica and three sentinels (Debian's redis-sentinel) on
@@ -14,8 +15,6 @@ const MASTER_PASSWORD = `master-${randomBytes(8).toString('hex')}`;
 const SENTINEL_PASSWORD = `sentinel-${randomBytes(8).toString('hex')}`;
 /** Bull's stall check (30 s) must find the tasks that were active on the dead master: allow two rounds and more. */
 const ALL_DONE_DEADLINE_MS = 150_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;

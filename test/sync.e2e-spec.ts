@@ -1,11 +1,19 @@
 import { DataSource } from 'typeorm';
 import request from 'supertest';
+import { CredentialsCipher } from '../src/monitors/credentials-cipher';
 import { Host } from '../src/monitors/entities/host.entity';
 import { Item } from '../src/monitors/entities/item.entity';
+import { Monitor } from '../src/monitors/entities/monitor.entity';
 import { SyncStatus } from '../src/monitors/entities/sync-status';
 import { freePort } from './support/redis-server';
+import { DocumentedResponses } from './support/documented-responses';
 import { startTestApp, type TestApp } from './support/test-app';
-import { ZabbixInventoryFixture } from './support/zabbix-inventory-fixture';
+import {
+  FIXTURE_CLOCK,
+  UNSUPPORTED_ERROR,
+  UNSUPPORTED_EVERY,
+  ZabbixInventoryFixture,
+} from './support/zabbix-inventory-fixture';
 
 /**
  * The sync services through the synchronous endpoints, against a Zabbix-compatible fixture that can hold a big
@@ -13,6 +21,7 @@ import { ZabbixInventoryFixture } from './support/zabbix-inventory-fixture';
  */
 describe('sync (e2e)', () => {
   let t: TestApp;
+  let documented: DocumentedResponses;
   let token: string;
   let fixture: ZabbixInventoryFixture;
 
@@ -29,6 +38,7 @@ describe('sync (e2e)', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
+    documented = await DocumentedResponses.watch(t.http);
     token = await t.login();
     fixture = await ZabbixInventoryFixture.start(2000, 10);
   });
@@ -37,7 +47,7 @@ describe('sync (e2e)', () => {
     await t.close();
   });
 
-  it('pulls 2,000 hosts × 10 items in one go, and a second pull adds nothing', async () => {
+  it('pulls 2,000 hosts × 10 items in one go, and a second pull adds and rewrites nothing', async () => {
     const monitorId = await createMonitor(fixture.url, fixture.password);
 
     const first = await api().post(`/monitors/${monitorId}/hosts/pull`);
@@ -45,17 +55,30 @@ describe('sync (e2e)', () => {
     expect(first.body).toEqual({
       added: 2000,
       updated: 0,
+      unchanged: 0,
+      vanished: 0,
       failed: 0,
       total: 2000,
-      items: { added: 20_000, updated: 0, failed: 0, total: 20_000 },
+      items: { added: 20_000, updated: 0, unchanged: 0, vanished: 0, failed: 0, total: 20_000, unsupported: 2000 },
     });
     // item.get asks for many hosts per call: 2,000 hosts in batches, not 2,000 calls.
     expect(fixture.fake.calls('item.get').length).toBeLessThanOrEqual(20);
 
-    const second = await api().post(`/monitors/${monitorId}/hosts/pull`);
-    expect(second.body).toMatchObject({ added: 0, updated: 2000, items: { added: 0, updated: 20_000 } });
-
     const data = t.app.get(DataSource);
+    const syncedBefore = await data.getRepository(Item).findOneByOrFail({ externalId: '1000000' });
+    const second = await api().post(`/monitors/${monitorId}/hosts/pull`);
+    expect(second.body).toEqual({
+      added: 0,
+      updated: 0,
+      unchanged: 2000,
+      vanished: 0,
+      failed: 0,
+      total: 2000,
+      items: { added: 0, updated: 0, unchanged: 20_000, vanished: 0, failed: 0, total: 20_000, unsupported: 2000 },
+    });
+    // Not rewritten: the row is as the first pull left it.
+    expect(await data.getRepository(Item).findOneByOrFail({ externalId: '1000000' })).toEqual(syncedBefore);
+
     expect(await data.getRepository(Host).countBy({ monitorId })).toBe(2000);
     expect(await data.getRepository(Item).count()).toBe(20_000);
     const monitor = await api().get(`/monitors/${monitorId}`);
@@ -63,7 +86,7 @@ describe('sync (e2e)', () => {
     const groups = await api().get('/groups');
     expect(groups.body.filter((group: { monitor_id: number }) => group.monitor_id === monitorId)).toHaveLength(5);
     const host = await api().get(`/hosts?monitor_id=${monitorId}&q=Host%2020007`);
-    expect(host.body.items[0]).toMatchObject({ name: 'Host 20007', ip_addr: '10.0.0.7', external_id: '20007' });
+    expect(host.body.items[0]).toMatchObject({ name: 'Host 20007', ip_addr: '127.0.0.7', external_id: '20007' });
   }, 180_000);
 
   describe('on a small monitor', () => {
@@ -83,7 +106,10 @@ describe('sync (e2e)', () => {
     it('keeps a host that vanished from the monitor, in status 2 with the reason, and its items likewise', async () => {
       small.removeHost('20001');
       const res = await api().post(`/monitors/${monitorId}/hosts/pull`);
-      expect(res.body).toMatchObject({ added: 0, updated: 2, total: 2 });
+      expect(res.body).toMatchObject({ added: 0, updated: 0, unchanged: 2, vanished: 1, total: 2 });
+      expect(res.body.items).toMatchObject({ vanished: 2, unchanged: 4, total: 4 });
+      const again = await api().post(`/monitors/${monitorId}/hosts/pull`);
+      expect(again.body).toMatchObject({ vanished: 0, unchanged: 2, items: { vanished: 0 } });
       const gone = await hostByExternal('20001');
       expect(gone).toMatchObject({ status: SyncStatus.Error, statusDescription: 'host not found on monitor' });
       expect((await hostByExternal('20000')).status).toBe(SyncStatus.Active);
@@ -94,7 +120,7 @@ describe('sync (e2e)', () => {
       const host = await hostByExternal('20002');
       const res = await api().post(`/monitors/${monitorId}/hosts/${host.id}/pull`);
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ added: 0, updated: 1, failed: 0, total: 1 });
+      expect(res.body).toEqual({ added: 0, updated: 1, unchanged: 0, vanished: 0, failed: 0, total: 1 });
       expect((await hostByExternal('20002')).name).toBe('renamed on the monitor');
     });
 
@@ -103,7 +129,7 @@ describe('sync (e2e)', () => {
       const [first] = [...small.items.entries()].find(([, item]) => item.hostid === '20000')!;
       small.items.delete(first);
       const res = await api().post(`/monitors/${monitorId}/hosts/${host.id}/items/pull`);
-      expect(res.body).toMatchObject({ added: 0, updated: 1, total: 1 });
+      expect(res.body).toMatchObject({ added: 0, updated: 0, unchanged: 1, vanished: 1, total: 1 });
       const item = await t.app
         .get(DataSource)
         .getRepository(Item)
@@ -121,14 +147,66 @@ describe('sync (e2e)', () => {
     });
   });
 
-  it('answers 502 with the reason when the monitor refuses the credentials, never 401, and puts it in status 2', async () => {
+  it("answers each item's last_clock and state, filters by state, and counts unsupported items", async () => {
+    const one = await ZabbixInventoryFixture.start(1, UNSUPPORTED_EVERY);
+    try {
+      const monitorId = await createMonitor(one.url, one.password);
+      const pulled = await api().post(`/monitors/${monitorId}/hosts/pull`);
+      expect(pulled.body.items).toMatchObject({ added: UNSUPPORTED_EVERY, unsupported: 1 });
+      const hostId = (await api().get(`/monitors/${monitorId}/hosts`)).body.items[0].id;
+
+      const items = (await api().get(`/items?host_id=${hostId}&limit=100`)).body.items;
+      expect(items[0]).toMatchObject({
+        last_value: '0',
+        last_clock: new Date(FIXTURE_CLOCK * 1000).toISOString(),
+        state: 'normal',
+        state_error: '',
+      });
+      const unsupported = await api().get(`/items?host_id=${hostId}&state=not_supported`);
+      expect(unsupported.body.total).toBe(1);
+      expect(unsupported.body.items[0]).toMatchObject({
+        last_value: null,
+        last_clock: null,
+        state: 'not_supported',
+        state_error: UNSUPPORTED_ERROR,
+      });
+      expect((await api().get(`/items?host_id=${hostId}&state=normal`)).body.total).toBe(UNSUPPORTED_EVERY - 1);
+
+      // The item is collected again: its state, value and clock are a change, written by the next pull.
+      const itemid = unsupported.body.items[0].external_id as string;
+      Object.assign(one.items.get(itemid)!, {
+        state: '0',
+        error: '',
+        lastvalue: '5',
+        lastclock: String(FIXTURE_CLOCK + 60),
+      });
+      const again = await api().post(`/monitors/${monitorId}/hosts/${hostId}/items/pull`);
+      expect(again.body).toMatchObject({ updated: 1, unchanged: UNSUPPORTED_EVERY - 1, unsupported: 0 });
+      expect((await api().get(`/items/${unsupported.body.items[0].id}`)).body).toMatchObject({
+        state: 'normal',
+        state_error: '',
+        last_value: '5',
+        last_clock: new Date((FIXTURE_CLOCK + 60) * 1000).toISOString(),
+      });
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('answers 400 naming state for an unknown state filter', async () => {
+    const res = await api().get('/items?state=broken');
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body.message)).toContain('state must be normal or not_supported');
+  });
+
+  it('answers 502 with the reason when the monitor refuses the credentials, never 401, and puts it in status 4', async () => {
     const monitorId = await createMonitor(fixture.url, 'wrong-password');
     const res = await api().post(`/monitors/${monitorId}/hosts/pull`);
     expect(res.status).toBe(502);
     expect(res.body.message).toMatch(/credentials|password/i);
     expect(JSON.stringify(res.body)).not.toContain('wrong-password');
     const monitor = await api().get(`/monitors/${monitorId}`);
-    expect(monitor.body).toMatchObject({ status: SyncStatus.Error, status_description: res.body.message });
+    expect(monitor.body).toMatchObject({ status: SyncStatus.AuthFailed, status_description: res.body.message });
   });
 
   it('answers 502 when the monitor cannot be reached, and puts it in status 2', async () => {
@@ -137,6 +215,22 @@ describe('sync (e2e)', () => {
     expect(res.status).toBe(502);
     expect(res.body.message).toMatch(/unreachable/i);
     expect((await api().get(`/monitors/${monitorId}`)).body.status).toBe(SyncStatus.Error);
+  });
+
+  it('refuses a push whose technical name another host of the monitor has, before calling it (409 naming both)', async () => {
+    // The monitor cannot be reached: a 409 rather than a 502 proves the check ran before any call.
+    const monitorId = await createMonitor(`http://127.0.0.1:${await freePort()}`, 'any');
+    const hosts = t.app.get(DataSource).getRepository(Host);
+    const holder = await hosts.save({ name: 'a/b', technicalName: 'a_b', monitorId, externalId: '10500' });
+    const local = await hosts.save({ name: 'a_b', monitorId: null });
+    const res = await api().post(`/monitors/${monitorId}/hosts/${local.id}/push`);
+    expect(res.status).toBe(409);
+    expect(res.body.message).toBe(
+      `Host ${local.id} "a_b" cannot be pushed to monitor ${monitorId}: its technical name "a_b" is already taken ` +
+        `by host ${holder.id} "a/b". Give it another technical_name.`,
+    );
+    expect((await api().get(`/monitors/${monitorId}`)).body.status).toBe(SyncStatus.Inactive);
+    expect(await hosts.findOneByOrFail({ id: local.id })).toMatchObject({ monitorId: null, externalId: null });
   });
 
   it('re-logs in once when the monitor ended the session, and the pull succeeds', async () => {
@@ -151,5 +245,23 @@ describe('sync (e2e)', () => {
     } finally {
       await small.close();
     }
+  });
+
+  it("keeps the session token a pull logged in with in the monitor's row, encrypted (the injected token store)", async () => {
+    const small = await ZabbixInventoryFixture.start(1, 1);
+    try {
+      const monitorId = await createMonitor(small.url, small.password);
+      expect((await api().post(`/monitors/${monitorId}/hosts/pull`)).status).toBe(200);
+      const row = await t.app.get(DataSource).getRepository(Monitor).findOneByOrFail({ id: monitorId });
+      expect(row.authTokenEncrypted).not.toContain(small.fake.issued[0]);
+      expect(t.app.get(CredentialsCipher).decrypt(row.authTokenEncrypted as string)).toBe(small.fake.issued[0]);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('answered every request of this suite with a status and a body its OpenAPI document gives', () => {
+    expect(documented.checked).toBeGreaterThan(5);
+    expect(documented.problems()).toEqual([]);
   });
 });

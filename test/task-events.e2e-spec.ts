@@ -6,18 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TaskEvents } from '../src/queue/task-events.service';
 import { type Api, apiAs, createMonitor, tokenWithPrivilege, unreachableUrl } from './support/inventory-factory';
-import {
-  bullQueue,
-  type SharedQueue,
-  sharedQueue,
-  SlowZabbixProxy,
-  type TaskJson,
-  waitForTask,
-} from './support/queue-helpers';
+import { bullQueue, type SharedQueue, sharedQueue, type TaskJson, waitForTask } from './support/queue-helpers';
 import { freePort } from './support/redis-server';
 import { ServiceProcess, waitFor } from './support/service-process';
 import { startTestApp, type TestApp, testEnv } from './support/test-app';
 import { ZabbixInventoryFixture } from './support/zabbix-inventory-fixture';
+import { SlowZabbixProxy } from './support/zabbix-fakes';
 
 jest.setTimeout(60_000);
 
@@ -82,7 +76,7 @@ describe('live task progress over Server-Sent Events (e2e)', () => {
       'the worker process to take tasks',
       () => {
         if (worker.status) throw new Error(`the worker exited: ${JSON.stringify(worker.status)}\n${worker.stderr}`);
-        return worker.systemLog().includes('worker takes pull_hosts tasks') ? true : undefined;
+        return worker.systemLog().includes('"msg":"worker takes tasks"') ? true : undefined;
       },
       30_000,
     );

@@ -21,18 +21,17 @@ import {
 } from './support/inventory-factory';
 import {
   bullQueue,
-  ISO_DATE,
   queueDetail,
   queueStats,
   sharedQueue,
   type SharedQueue,
-  sleep,
-  TASK_TYPES,
   waitForTask,
 } from './support/queue-helpers';
 import { waitFor } from './support/service-process';
 import { startTestApp, type TestApp } from './support/test-app';
 import { ZabbixInventoryFixture } from './support/zabbix-inventory-fixture';
+import { ISO_DATE, sleep } from './support/time';
+import { TASK_TYPES } from '../src/common/task-type-names';
 
 jest.setTimeout(60_000);
 
@@ -368,6 +367,26 @@ describe('task result webhooks (e2e)', () => {
       const bad = await api.get('/webhooks/dead', { limit: 0 });
       expect(bad.status).toBe(400);
       expect(JSON.stringify(bad.body.message)).toMatch(/limit/);
+    });
+
+    it('logs a dead webhook with the secrets in its callback URL redacted', async () => {
+      const monitorId = await monitorThatWorks();
+      const path = `${freshPath('secret')}?token=hook-secret-123&id=7`;
+      const url = receiver.answer(path, (_req, res) => res.writeHead(500).end());
+      const res = await api.post(`/monitors/${monitorId}/hosts/pull-async`, { callback_url: url });
+      const taskId = res.body.task_id as string;
+      await pollDead(taskId);
+      const deadline = Date.now() + 5000;
+      let line: string | undefined;
+      while (!line && Date.now() < deadline) {
+        line = t
+          .systemLog()
+          .split('\n')
+          .find((text) => text.includes(`task ${taskId} moved to the webhook dead letters`));
+        if (!line) await sleep(50);
+      }
+      expect(JSON.parse(line ?? '{}')).toMatchObject({ url: url.replace('hook-secret-123', '[redacted]') });
+      expect(t.systemLog()).not.toContain('hook-secret-123');
     });
 
     async function pollDead(taskId: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {

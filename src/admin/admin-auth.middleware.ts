@@ -8,8 +8,9 @@ export const DASHBOARD_CHALLENGE = 'Basic realm="Nagare dashboard", charset="UTF
 /**
  * Express middleware in front of every path of the dashboard (its page, files and JSON API). Nest's global
  * bearer guard only sees controller routes, not what a module mounts as middleware, so the dashboard checks its
- * visitors here: 401 with a Basic challenge for anonymous or bad credentials, 403 below privilege 2, 429 while
- * the client is locked out; errors in the API's `{statusCode, message, error}` shape.
+ * visitors here: 401 with a Basic challenge for anonymous or bad credentials, 403 below the dashboard's privilege,
+ * 429 while the client is locked out; errors in the API's `{statusCode, message, error}` shape. The user let in is
+ * left on `res.locals.dashboardUser` for what comes after.
  */
 export function dashboardAuthMiddleware(auth: DashboardAuth): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -19,6 +20,7 @@ export function dashboardAuthMiddleware(auth: DashboardAuth): RequestHandler {
         if (access.outcome === 'allowed') {
           // Never cached by a browser or a proxy: the next visitor must log in again.
           res.setHeader('Cache-Control', 'no-store');
+          res.locals.dashboardUser = access.user;
           next();
           return;
         }

@@ -6,8 +6,8 @@ import { TokenService } from '../auth/token.service';
 import { Privilege, type User } from '../auth/users/user.entity';
 import { UsersService } from '../auth/users/users.service';
 
-/** What the dashboard needs: an operator, who may run tasks. */
-export const DASHBOARD_PRIVILEGE = Privilege.Write;
+/** What the dashboard needs to be seen (read-only); its actions need Privilege.Write (src/admin/board-actions.ts). */
+export const DASHBOARD_PRIVILEGE = Privilege.Read;
 
 /** How long a verified username and password skip the argon2 check (the dashboard polls every few seconds). */
 const VERIFIED_TTL_MS = 60_000;
@@ -32,7 +32,7 @@ interface Verified {
 /**
  * Who may open the queue dashboard: a browser logs in with HTTP Basic as one of our users (its argon2 password,
  * counted by the same failed-login limiter as POST /auth/login), a script may send the API's bearer token. The
- * user must be enabled and hold privilege 2 or more. The user is loaded on every request, so disabling them or
+ * user must be enabled (privilege 1 sees the board read-only). The user is loaded on every request, so disabling them or
  * changing their password ends their dashboard access at once, as it ends their tokens.
  */
 @Injectable()
@@ -50,7 +50,7 @@ export class DashboardAuth {
   ) {}
 
   async check(authorization: string | undefined, client: string): Promise<DashboardAccess> {
-    if (!authorization) return unauthenticated('Log in as a Nagare user with privilege 2 or more');
+    if (!authorization) return unauthenticated('Log in as a Nagare user');
     const bearer = BEARER.exec(authorization);
     if (bearer) return this.byToken(bearer[1]);
     const basic = BASIC.exec(authorization);
@@ -70,33 +70,47 @@ export class DashboardAuth {
     return this.authorize(user);
   }
 
-  /** As POST /auth/login: limited per client, one answer for every kind of bad credentials. */
+  /**
+   * As POST /auth/login: counted by the same limiter, one answer for every kind of bad credentials. A right
+   * password of a user below the dashboard's privilege (403) is forgiven, not a success that clears failures.
+   * Credentials this process verified lately are no guess, so they skip the limiter: a page's assets and polls
+   * arrive at once, each with the credentials, and counting each before forgiving it pushed a burst past the
+   * limit and locked the operator out.
+   */
   private async byPassword(username: string, password: string, client: string): Promise<DashboardAccess> {
-    const retryAfterSeconds = this.limiter.retryAfterSeconds(client);
-    if (retryAfterSeconds > 0) return { outcome: 'limited', retryAfterSeconds };
-
     const key = createHmac('sha256', this.cacheKey).update(username).update('\0').update(password).digest('base64');
-    const cached = this.verified.get(key);
-    if (cached && cached.expiresAt > Date.now()) {
-      const user = await this.users.findById(cached.userId);
-      if (user && user.enabled && user.username === username && user.tokenVersion === cached.tokenVersion) {
-        return this.authorize(user);
-      }
-    }
-    this.verified.delete(key);
+    const cached = await this.cachedUser(key, username);
+    if (cached) return this.authorize(cached);
 
-    // Counted before the first await and forgiven on success, as the login does.
-    this.limiter.recordFailure(client);
+    const retryAfterSeconds = await this.limiter.admit(username, client);
+    if (retryAfterSeconds > 0) return { outcome: 'limited', retryAfterSeconds };
     const user = password.length <= MAX_PASSWORD_LENGTH ? await this.users.findByUsername(username) : null;
     const valid = await this.hasher.verify(user?.passwordHash, password.slice(0, MAX_PASSWORD_LENGTH));
     if (!user || !valid || !user.enabled) {
       this.logger.warn({ msg: 'dashboard login failed', username, client });
       return unauthenticated('Invalid username or password');
     }
-    this.limiter.recordSuccess(client);
+    const access = this.authorize(user);
+    if (access.outcome !== 'allowed') {
+      await this.limiter.forgive(username, client);
+      return access;
+    }
+    await this.limiter.succeeded(username, client);
     this.remember(key, user);
     this.logger.log({ msg: 'dashboard login succeeded', username, user_id: user.id });
-    return this.authorize(user);
+    return access;
+  }
+
+  /** The user of credentials this process verified lately, while nothing about them changed; else null. */
+  private async cachedUser(key: string, username: string): Promise<User | null> {
+    const cached = this.verified.get(key);
+    if (cached && cached.expiresAt > Date.now()) {
+      const user = await this.users.findById(cached.userId);
+      const sameName = user?.username.toLowerCase() === username.toLowerCase();
+      if (user && user.enabled && sameName && user.tokenVersion === cached.tokenVersion) return user;
+    }
+    this.verified.delete(key);
+    return null;
   }
 
   private authorize(user: User): DashboardAccess {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Ip, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiOkResponse,
@@ -20,12 +20,18 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
+  // Also set for every /api/v1 answer (security-headers.ts); stated here as this answer carries the token.
+  @Header('Cache-Control', 'no-store')
   @ApiOkResponse({ type: TokenResponse })
   @ApiBadRequestResponse({ description: 'Malformed body; the message names the field' })
   @ApiUnauthorizedResponse({ description: 'Invalid username or password' })
   @ApiTooManyRequestsResponse({
-    description: 'Too many failed logins from this client; retry_after (and the Retry-After header) says when to retry',
-    headers: { 'Retry-After': { description: 'Seconds until this client may try again', schema: { type: 'integer' } } },
+    description:
+      'Too many failed logins of this username from this client, or from this client today; retry_after (and the ' +
+      'Retry-After header) says when to retry',
+    headers: {
+      'Retry-After': { description: 'Seconds until this login may be tried again', schema: { type: 'integer' } },
+    },
   })
   async login(@Body() body: LoginDto, @Ip() client: string): Promise<TokenResponse> {
     const { token, expiresIn } = await this.auth.login(body.username, body.password, client);

@@ -1,120 +1,105 @@
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { AppConfig } from '../config/app-config';
 import { LoginLimiter } from './login-limiter';
+import { loginRateLimitOptions } from './login-rate-limits';
 
 const MAX_FAILURES = 3;
 const WINDOW_SECONDS = 60;
-const WINDOW_MS = WINDOW_SECONDS * 1000;
-/** The limiter's own bound on how many clients it remembers (MAX_TRACKED_CLIENTS in login-limiter.ts). */
-const TRACKED_CLIENTS_CAP = 10_000;
-const T0 = 1_700_000_000_000;
+const DAILY_MAX_FAILURES = 5;
 
+/** The limiter on the library's in-memory counters, with the options the service gives its Redis ones. */
 function limiter(): LoginLimiter {
-  return new LoginLimiter({
-    auth: { loginMaxFailures: MAX_FAILURES, loginWindowSeconds: WINDOW_SECONDS },
+  const options = loginRateLimitOptions({
+    auth: {
+      loginMaxFailures: MAX_FAILURES,
+      loginWindowSeconds: WINDOW_SECONDS,
+      loginDailyFailures: DAILY_MAX_FAILURES,
+    },
+    queue: { prefix: 'unit' },
   } as AppConfig);
+  return new LoginLimiter({
+    byUserAndClient: new RateLimiterMemory(options.byUserAndClient),
+    byClientPerDay: new RateLimiterMemory(options.byClientPerDay),
+  });
 }
 
-function fail(subject: LoginLimiter, client: string, times: number, now: number): void {
-  for (let i = 0; i < times; i += 1) subject.recordFailure(client, now);
+/** Admits and fails `times` attempts; returns what each admission answered. */
+async function fail(subject: LoginLimiter, username: string, client: string, times: number): Promise<number[]> {
+  const answers: number[] = [];
+  for (let i = 0; i < times; i += 1) answers.push(await subject.admit(username, client));
+  return answers;
 }
 
 describe(LoginLimiter.name, () => {
-  it('lets a client try again while it has fewer failures than the limit', () => {
+  it('admits as many failures as the limit, then refuses for the window, counting the seconds', async () => {
     const subject = limiter();
-    fail(subject, 'a', MAX_FAILURES - 1, T0);
-    expect(subject.retryAfterSeconds('a', T0)).toBe(0);
+    expect(await fail(subject, 'admin', 'a', MAX_FAILURES)).toEqual([0, 0, 0]);
+    expect(await subject.admit('admin', 'a')).toBe(WINDOW_SECONDS);
   });
 
-  it('refuses a client that reached the limit until its window ends, counting the seconds down', () => {
+  it("clears a username's failures from a client when that username succeeds there", async () => {
     const subject = limiter();
-    fail(subject, 'a', MAX_FAILURES, T0);
-    expect(subject.retryAfterSeconds('a', T0)).toBe(WINDOW_SECONDS);
-    expect(subject.retryAfterSeconds('a', T0 + 20_000)).toBe(WINDOW_SECONDS - 20);
-    expect(subject.retryAfterSeconds('a', T0 + WINDOW_MS - 1)).toBe(1);
+    await fail(subject, 'admin', 'a', MAX_FAILURES - 1);
+    expect(await subject.admit('admin', 'a')).toBe(0);
+    await subject.succeeded('admin', 'a');
+    expect(await fail(subject, 'admin', 'a', MAX_FAILURES)).toEqual([0, 0, 0]);
   });
 
-  it('lets the client in again once the window has passed', () => {
+  it("keeps a username's failures when another username succeeds from the same client", async () => {
     const subject = limiter();
-    fail(subject, 'a', MAX_FAILURES, T0);
-    expect(subject.retryAfterSeconds('a', T0 + WINDOW_MS)).toBe(0);
+    await fail(subject, 'admin', 'a', MAX_FAILURES - 1);
+    expect(await subject.admit('other', 'a')).toBe(0);
+    await subject.succeeded('other', 'a');
+    await fail(subject, 'admin', 'a', 1);
+    expect(await subject.admit('admin', 'a')).toBeGreaterThan(0);
   });
 
-  it('starts a fresh count after the window expires instead of adding to the old one', () => {
+  it('neither counts nor clears a forgiven attempt (a right password refused for its privilege)', async () => {
     const subject = limiter();
-    fail(subject, 'a', MAX_FAILURES, T0);
-    fail(subject, 'a', MAX_FAILURES - 1, T0 + WINDOW_MS);
-    expect(subject.retryAfterSeconds('a', T0 + WINDOW_MS)).toBe(0);
-    subject.recordFailure('a', T0 + WINDOW_MS);
-    expect(subject.retryAfterSeconds('a', T0 + WINDOW_MS)).toBe(WINDOW_SECONDS);
+    await fail(subject, 'reader', 'a', MAX_FAILURES - 1);
+    for (let i = 0; i < MAX_FAILURES + 2; i += 1) {
+      expect(await subject.admit('reader', 'a')).toBe(0);
+      await subject.forgive('reader', 'a');
+    }
+    await fail(subject, 'reader', 'a', 1);
+    expect(await subject.admit('reader', 'a')).toBeGreaterThan(0);
   });
 
-  it('does not extend the window with failures made inside it', () => {
+  it('counts each username and client pair on its own', async () => {
     const subject = limiter();
-    subject.recordFailure('a', T0);
-    fail(subject, 'a', MAX_FAILURES - 1, T0 + 50_000);
-    expect(subject.retryAfterSeconds('a', T0 + 50_000)).toBe(10);
+    await fail(subject, 'admin', 'a', MAX_FAILURES);
+    expect(await subject.admit('admin', 'a')).toBeGreaterThan(0);
+    expect(await subject.admit('admin', 'b')).toBe(0);
+    expect(await subject.admit('other', 'a')).toBe(0);
   });
 
-  it('forgets the failures of a client that logs in successfully', () => {
+  it('counts a username in any case and with surrounding spaces as one', async () => {
     const subject = limiter();
-    fail(subject, 'a', MAX_FAILURES - 1, T0);
-    subject.recordSuccess('a');
-    fail(subject, 'a', MAX_FAILURES - 1, T0 + 1_000);
-    expect(subject.retryAfterSeconds('a', T0 + 1_000)).toBe(0);
+    await fail(subject, 'ADMIN', 'a', 1);
+    await fail(subject, ' admin ', 'a', 1);
+    await fail(subject, 'Admin', 'a', 1);
+    expect(await subject.admit('admin', 'a')).toBeGreaterThan(0);
   });
 
-  it('lifts a lockout when the client logs in successfully', () => {
+  it('refuses a client for a day once it failed the daily number of times across usernames', async () => {
     const subject = limiter();
-    fail(subject, 'a', MAX_FAILURES, T0);
-    subject.recordSuccess('a');
-    expect(subject.retryAfterSeconds('a', T0)).toBe(0);
+    for (let i = 0; i < DAILY_MAX_FAILURES; i += 1) expect(await subject.admit(`user-${i}`, 'a')).toBe(0);
+    expect(await subject.admit('fresh', 'a')).toBe(86_400);
+    expect(await subject.admit('fresh', 'b')).toBe(0);
   });
 
-  it('counts each client on its own', () => {
+  it('does not count successes toward the daily number', async () => {
     const subject = limiter();
-    fail(subject, 'a', MAX_FAILURES, T0);
-    fail(subject, 'b', MAX_FAILURES - 1, T0);
-    expect(subject.retryAfterSeconds('a', T0)).toBeGreaterThan(0);
-    expect(subject.retryAfterSeconds('b', T0)).toBe(0);
-    expect(subject.retryAfterSeconds('c', T0)).toBe(0);
+    for (let i = 0; i < DAILY_MAX_FAILURES * 2; i += 1) {
+      expect(await subject.admit('admin', 'a')).toBe(0);
+      await subject.succeeded('admin', 'a');
+    }
   });
 
-  describe('when it tracks as many clients as it may', () => {
-    const trackedClients = (subject: LoginLimiter) => subject['windows'].size;
-
-    it('never remembers more clients than its cap', () => {
-      const subject = limiter();
-      for (let i = 0; i < TRACKED_CLIENTS_CAP + 50; i += 1) subject.recordFailure(`10.0.${i >> 8}.${i & 255}`, T0);
-      expect(trackedClients(subject)).toBe(TRACKED_CLIENTS_CAP);
-    });
-
-    it('drops clients whose window has expired before anything else', () => {
-      const subject = limiter();
-      // 'locked-out' is tracked first, so evicting by age alone would pick it rather than 'stale'.
-      subject.recordFailure('locked-out', T0);
-      subject.recordFailure('stale', T0 + 1_000);
-      fail(subject, 'locked-out', MAX_FAILURES, T0 + WINDOW_MS); // a new window for the same client
-      for (let i = 0; i < TRACKED_CLIENTS_CAP - 2; i += 1) subject.recordFailure(`filler-${i}`, T0 + WINDOW_MS);
-
-      const later = T0 + WINDOW_MS + 1_000; // the stale window is over, the lockout is not
-      subject.recordFailure('newcomer', later);
-
-      expect(subject.retryAfterSeconds('locked-out', later)).toBeGreaterThan(0);
-      expect(trackedClients(subject)).toBeLessThanOrEqual(TRACKED_CLIENTS_CAP);
-      subject.recordFailure('newcomer', later);
-      subject.recordFailure('newcomer', later);
-      expect(subject.retryAfterSeconds('newcomer', later)).toBeGreaterThan(0);
-    });
-
-    it('forgets the longest-tracked client when every window is still open', () => {
-      const subject = limiter();
-      fail(subject, 'oldest', MAX_FAILURES, T0);
-      for (let i = 0; i < TRACKED_CLIENTS_CAP - 1; i += 1) subject.recordFailure(`filler-${i}`, T0);
-
-      subject.recordFailure('newcomer', T0 + 1_000);
-
-      expect(subject.retryAfterSeconds('oldest', T0 + 1_000)).toBe(0);
-      expect(trackedClients(subject)).toBe(TRACKED_CLIENTS_CAP);
-    });
+  it('does not count an attempt the daily cap refused against its username', async () => {
+    const subject = limiter();
+    for (let i = 0; i < DAILY_MAX_FAILURES; i += 1) await subject.admit(`user-${i}`, 'a');
+    for (let i = 0; i < MAX_FAILURES + 1; i += 1) expect(await subject.admit('admin', 'a')).toBeGreaterThan(0);
+    expect((await subject['limits'].byUserAndClient.get('a admin'))?.consumedPoints ?? 0).toBe(0);
   });
 });

@@ -1,51 +1,55 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { secondsUntilAllowed } from '../common/rate-limit/insured-rate-limiter';
+import type { LoginRateLimits } from './login-rate-limits';
 
-interface Window {
-  failures: number;
-  resetAt: number;
-}
-
-const MAX_TRACKED_CLIENTS = 10_000;
+/** Longer than any stored username (64): names beyond it share a counter, which only ever holds failures. */
+const KEPT_USERNAME_LENGTH = 65;
 
 /**
- * Counts failed logins per client address in a fixed window. Past the limit every attempt from that client,
- * right or wrong, is refused until the window ends. Per process: each API replica keeps its own count.
+ * Failed logins, as OWASP's authentication guidance and rate-limiter-flexible's login recipe count them:
+ * consecutive failures per username and client, cleared only by that username's success from that client, and
+ * failures per client per day. Each attempt is counted before the password is checked and forgiven afterwards
+ * when it was right, so concurrent guesses cannot all pass while their hashes are being verified.
+ *
+ * Usernames are counted trimmed and in lower case, as they are matched (`ADMIN` is `admin`).
  */
-@Injectable()
 export class LoginLimiter {
-  private readonly windows = new Map<string, Window>();
-  private readonly maxFailures: number;
-  private readonly windowMs: number;
+  constructor(private readonly limits: LoginRateLimits) {}
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.maxFailures = config.auth.loginMaxFailures;
-    this.windowMs = config.auth.loginWindowSeconds * 1000;
+  /** 0 when the attempt may go on (it is now counted as a failure), else the seconds until it may be tried. */
+  async admit(username: string, client: string): Promise<number> {
+    const pair = pairKey(username, client);
+    const refusedPair = await secondsUntilAllowed(this.limits.byUserAndClient, pair);
+    if (refusedPair > 0) return refusedPair;
+    const refusedClient = await secondsUntilAllowed(this.limits.byClientPerDay, client);
+    if (refusedClient > 0) await this.limits.byUserAndClient.reward(pair);
+    return refusedClient;
   }
 
-  /** Seconds until the client may try again, or 0 when it may try now. */
-  retryAfterSeconds(client: string, now = Date.now()): number {
-    const window = this.windows.get(client);
-    if (!window || window.resetAt <= now) return 0;
-    return window.failures >= this.maxFailures ? Math.ceil((window.resetAt - now) / 1000) : 0;
+  /** The password was right and the user let in: clears this username's failures from this client. */
+  async succeeded(username: string, client: string): Promise<void> {
+    await Promise.all([
+      this.limits.byUserAndClient.delete(pairKey(username, client)),
+      this.limits.byClientPerDay.reward(client),
+    ]);
   }
 
-  recordFailure(client: string, now = Date.now()): void {
-    const window = this.windows.get(client);
-    if (window && window.resetAt > now) {
-      window.failures += 1;
-      return;
-    }
-    if (this.windows.size >= MAX_TRACKED_CLIENTS) this.dropExpired(now);
-    if (this.windows.size >= MAX_TRACKED_CLIENTS) this.windows.delete(this.windows.keys().next().value!);
-    this.windows.set(client, { failures: 1, resetAt: now + this.windowMs });
+  /**
+   * The password was right but the user may not have what they asked for (the dashboard's 403): the attempt was
+   * no failure, and no success that clears earlier ones.
+   */
+  async forgive(username: string, client: string): Promise<void> {
+    await Promise.all([
+      this.limits.byUserAndClient.reward(pairKey(username, client)),
+      this.limits.byClientPerDay.reward(client),
+    ]);
   }
+}
 
-  recordSuccess(client: string): void {
-    this.windows.delete(client);
-  }
+export function normalizeUsername(username: string): string {
+  return username.trim().toLowerCase();
+}
 
-  private dropExpired(now: number): void {
-    for (const [client, window] of this.windows) if (window.resetAt <= now) this.windows.delete(client);
-  }
+/** Client addresses hold no space, so the first space separates the two parts. */
+function pairKey(username: string, client: string): string {
+  return `${client} ${normalizeUsername(username).slice(0, KEPT_USERNAME_LENGTH)}`;
 }

@@ -9,6 +9,8 @@ import { JWT_SECRET_FILE } from './jwt-secret';
 type Env = Record<string, string | undefined>;
 
 const SECRET_32 = 'abcdefghijklmnopqrstuvwxyz012345';
+/** What production needs for /metrics, for the tests about something else. */
+const PRODUCTION_METRICS = { METRICS_TOKEN: 'scrape-token-0123456789' };
 const dirs: string[] = [];
 
 /** A fresh, empty working directory, optionally holding the given files (objects are written as JSON). */
@@ -69,7 +71,7 @@ describe(loadConfig.name, () => {
       expect(config.database).toEqual({ kind: 'sqlite', path: join(cwd, 'data', 'nagare.sqlite') });
       expect(config.jwt.ttlSeconds).toBe(86_400);
       expect(config.role).toBe('all');
-      expect(config.log).toEqual({ dir: join(cwd, 'logs'), level: 'info' });
+      expect(config.log).toEqual({ dir: join(cwd, 'logs'), level: 'info', maxBytes: 10 * 1024 * 1024, maxFiles: 5 });
       expect(config.queue).toEqual({
         prefix: 'nagare:queue',
         concurrency: 4,
@@ -81,6 +83,8 @@ describe(loadConfig.name, () => {
         shutdownTimeoutMs: 25_000,
       });
       expect(config.admin).toEqual({ username: 'admin', password: undefined });
+      expect(config.worker).toEqual({ probePort: 8081 });
+      expect(config.sync).toEqual({ intervalSeconds: 0, pushGroup: 'Nagare' });
     });
 
     it('never falls back to the real process environment', () => {
@@ -110,6 +114,37 @@ describe(loadConfig.name, () => {
         server: { port: 9001 },
         log: { level: 'info' },
       });
+    });
+  });
+
+  describe('log', () => {
+    it('takes an empty LOG_DIR (or log.dir "") as stdout only, with no log file', () => {
+      expect(load({ LOG_DIR: '' }).log.dir).toBeUndefined();
+      expect(load({}, { 'nagare_config.json': { log: { dir: '' } } }).log.dir).toBeUndefined();
+    });
+
+    it('reads the rotation size and the number of rotated files kept', () => {
+      expect(load({ LOG_MAX_SIZE: '512kb', LOG_MAX_FILES: '3' }).log).toMatchObject({ maxBytes: 524_288, maxFiles: 3 });
+    });
+
+    it('reads the host group pushed hosts join, and refuses a blank or padded one naming the key', () => {
+      expect(load({ SYNC_PUSH_GROUP: 'Servers/Nagare' }).sync.pushGroup).toBe('Servers/Nagare');
+      expect(configErrorOf({ SYNC_PUSH_GROUP: ' Nagare' }).problems).toEqual([
+        namingKey('sync.push_group', 'SYNC_PUSH_GROUP'),
+      ]);
+      expect(configErrorOf({ SYNC_PUSH_GROUP: 'x'.repeat(256) }).problems).toEqual([
+        namingKey('sync.push_group', 'SYNC_PUSH_GROUP'),
+      ]);
+    });
+
+    it('refuses a size that is no size and a retention out of range, naming the key', () => {
+      const error = configErrorOf({ LOG_MAX_SIZE: 'big', LOG_MAX_FILES: '0' });
+      expect(error.problems).toEqual(
+        expect.arrayContaining([
+          namingKey('log.max_size', 'LOG_MAX_SIZE'),
+          namingKey('log.max_files', 'LOG_MAX_FILES'),
+        ]),
+      );
     });
   });
 
@@ -184,6 +219,8 @@ describe(loadConfig.name, () => {
       [{ JWT_TTL: 'forever' }, 'jwt.ttl', 'JWT_TTL'],
       [{ JWT_TTL: '0' }, 'jwt.ttl', 'JWT_TTL'],
       [{ TRUST_PROXY: 'maybe' }, 'server.trust_proxy', 'TRUST_PROXY'],
+      [{ WORKER_PROBE_PORT: '65536' }, 'worker.probe_port', 'WORKER_PROBE_PORT'],
+      [{ WORKER_PROBE_PORT: '-1' }, 'worker.probe_port', 'WORKER_PROBE_PORT'],
     ])('rejects %p naming %s and %s', (env, path, envVar) => {
       const error = configErrorOf(env);
       expect(error.problems).toEqual(expect.arrayContaining([namingKey(path, envVar)]));
@@ -230,18 +267,18 @@ describe(loadConfig.name, () => {
 
   describe('JWT secret', () => {
     it('refuses production without JWT_SECRET, naming it', () => {
-      const error = configErrorOf({ NODE_ENV: 'production' });
+      const error = configErrorOf({ ...PRODUCTION_METRICS, NODE_ENV: 'production' });
       expect(error.problems).toEqual([namingKey('jwt.secret', 'JWT_SECRET')]);
     });
 
     it('refuses production with a JWT_SECRET shorter than 32 characters, naming it', () => {
-      const error = configErrorOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(20) });
+      const error = configErrorOf({ ...PRODUCTION_METRICS, NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(20) });
       expect(error.problems).toEqual([namingKey('jwt.secret', 'JWT_SECRET')]);
     });
 
     it('starts in production with a JWT_SECRET of 32 characters and writes no secret file', () => {
       const cwd = workDir();
-      const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET_32 }, cwd);
+      const config = loadConfig({ ...PRODUCTION_METRICS, NODE_ENV: 'production', JWT_SECRET: SECRET_32 }, cwd);
       expect(config.production).toBe(true);
       expect(config.jwt).toMatchObject({ secret: SECRET_32, secretSource: 'config' });
       expect(() => statSync(join(cwd, 'data', JWT_SECRET_FILE))).toThrow();
@@ -268,6 +305,41 @@ describe(loadConfig.name, () => {
     });
   });
 
+  describe('metrics in production (issue 15, item 10)', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET_32 };
+
+    it.each(['api', 'all'])(
+      'refuses to serve /metrics to anyone: role %s without METRICS_TOKEN stops, naming it',
+      (role) => {
+        const error = configErrorOf({ ...production, NAGARE_ROLE: role });
+        expect(error.problems).toEqual([namingKey('metrics.token', 'METRICS_TOKEN')]);
+        expect(error.message).toContain('METRICS_PUBLIC=true');
+      },
+    );
+
+    it('starts with a METRICS_TOKEN, which /metrics then requires', () => {
+      const config = load({ ...production, METRICS_TOKEN: 'scrape-token-0123456789' });
+      expect(config.metrics.token).toBe('scrape-token-0123456789');
+    });
+
+    it('starts without a token when METRICS_PUBLIC=true says /metrics may be public', () => {
+      expect(load({ ...production, METRICS_PUBLIC: 'true' }).metrics.token).toBeUndefined();
+    });
+
+    it('starts a worker, which serves no /metrics, without either', () => {
+      expect(load({ ...production, NAGARE_ROLE: 'worker' }).role).toBe('worker');
+    });
+
+    it('keeps /metrics public outside production, as before', () => {
+      expect(load({}).metrics.token).toBeUndefined();
+    });
+
+    it('refuses a METRICS_PUBLIC that is not a boolean, naming it', () => {
+      const error = configErrorOf({ METRICS_PUBLIC: 'sometimes' });
+      expect(error.problems).toEqual([namingKey('metrics.public', 'METRICS_PUBLIC')]);
+    });
+  });
+
   describe('secrets in error messages', () => {
     it.each([
       ['a REDIS_URL that is not redis://', { REDIS_URL: 'http://:hunter2-secret@cache.example' }],
@@ -275,6 +347,7 @@ describe(loadConfig.name, () => {
       ['a REDIS_URL with a bad port', { REDIS_URL: 'redis://:hunter2-secret@cache.example:99999' }],
       ['a JWT_SECRET that is too short', { JWT_SECRET: 'hunter2-secret' }],
       ['a production JWT_SECRET that is too short', { NODE_ENV: 'production', JWT_SECRET: 'hunter2-secret' }],
+      ['a METRICS_TOKEN that is too short', { METRICS_TOKEN: 'hunter2-secret' }],
       ['an admin password that is too short', { NAGARE_ADMIN_PASSWORD: 'hunter2' }],
       ['a DATABASE_URL of an unknown kind', { DATABASE_URL: 'mysql://root:hunter2-secret@db.example/nagare' }],
     ])('keeps the value out of the message for %s', (_case, env) => {

@@ -7,6 +7,8 @@ import { ConfigError } from './config-error';
 import { CONFIG_KEYS, type ConfigKey } from './config.keys';
 import { ConfigSchema, splitHostList } from './config.schema';
 import { parseDurationSeconds } from './duration';
+import { parseSizeBytes } from './size';
+import { parseTrustProxy } from './trust-proxy';
 import { loadOrCreateJwtSecret } from './jwt-secret';
 import { parseRedisConnection } from './redis-connection';
 
@@ -39,16 +41,54 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   }
 
   const production = env.NODE_ENV === 'production';
-  if (production && !schema.jwt?.secret) {
-    problems.push(
-      `jwt.secret (JWT_SECRET) is required when NODE_ENV=production: set at least ${MIN_PRODUCTION_SECRET} random characters`,
-    );
-  }
+  if (production) problems.push(...productionProblems(schema));
   if (problems.length > 0) throw new ConfigError(problems);
   return derive(schema, production, cwd);
 }
 
+/** What is fine on a developer's machine but refused with NODE_ENV=production. */
+function productionProblems(schema: ConfigSchema): string[] {
+  const problems: string[] = [];
+  if (!schema.jwt?.secret) {
+    problems.push(
+      `jwt.secret (JWT_SECRET) is required when NODE_ENV=production: set at least ${MIN_PRODUCTION_SECRET} random characters`,
+    );
+  }
+  // A worker serves no API (its probe port has only the health routes), so no /metrics to protect.
+  if (schema.role !== 'worker' && !schema.metrics?.token && schema.metrics?.public !== true) {
+    problems.push(
+      'metrics.token (METRICS_TOKEN) is required when NODE_ENV=production: /metrics shows route traffic, ' +
+        'error counts and queue depths, so give the scrapers a bearer token of 16+ characters, or set ' +
+        'metrics.public (METRICS_PUBLIC=true) to serve it to anyone who reaches the port',
+    );
+  }
+  return problems;
+}
+
 function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConfig {
+  const dataDir = resolve(cwd, schema.data.dir);
+  const { redis, jwt } = connectionsOf(schema, dataDir);
+  return deepFreeze({
+    production,
+    redis,
+    jwt,
+    credentials: credentialKeys(schema, jwt.secret),
+    dataDir,
+    role: schema.role,
+    ...processSettings(schema, cwd),
+    ...workSettings(schema),
+  });
+}
+
+/** Monitor credentials move to credentials.key once it is set; until then they stay under jwt.secret. */
+function credentialKeys(schema: ConfigSchema, jwtSecret: string): AppConfig['credentials'] {
+  const { key, previous_key: previousKey } = schema.credentials ?? {};
+  const previous = [previousKey, key ? jwtSecret : undefined].filter((secret): secret is string => !!secret);
+  return { current: key ?? jwtSecret, previous };
+}
+
+/** Redis and the JWT secret (kept in data.dir when none is set): both can fail beyond what the schema checks. */
+function connectionsOf(schema: ConfigSchema, dataDir: string): Pick<AppConfig, 'redis' | 'jwt'> {
   const problems: string[] = [];
   let redis;
   try {
@@ -57,7 +97,6 @@ function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConf
     const key = schema.redis.url ? 'redis.url (REDIS_URL)' : 'redis.addr (REDIS_ADDR)';
     problems.push(`${key}: ${(error as Error).message}`);
   }
-  const dataDir = resolve(cwd, schema.data.dir);
   let jwt: AppConfig['jwt'] | undefined;
   if (schema.jwt.secret) {
     jwt = { secret: schema.jwt.secret, ttlSeconds: ttlSecondsOf(schema.jwt.ttl), secretSource: 'config' };
@@ -73,21 +112,45 @@ function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConf
     }
   }
   if (problems.length > 0 || !redis || !jwt) throw new ConfigError(problems);
+  return { redis, jwt };
+}
 
-  return deepFreeze({
-    production,
+/** What the process serves and keeps: HTTP, database, logs, logins and quotas. */
+function processSettings(
+  schema: ConfigSchema,
+  cwd: string,
+): Pick<AppConfig, 'server' | 'database' | 'databaseRetry' | 'log' | 'admin' | 'auth' | 'quota' | 'metrics'> {
+  return {
     server: {
       port: schema.server.port,
       host: schema.server.host,
       bodyLimit: schema.server.body_limit,
-      trustProxy: schema.server.trust_proxy,
+      jsonMaxDepth: schema.server.json_max_depth,
+      jsonMaxValues: schema.server.json_max_values,
+      trustProxy: parseTrustProxy(schema.server.trust_proxy) ?? false,
     },
-    redis,
     database: parseDatabaseUrl(schema.database.url, cwd),
-    dataDir,
-    jwt,
-    role: schema.role,
-    log: { dir: resolve(cwd, schema.log.dir), level: schema.log.level },
+    databaseRetry: { retries: schema.database.retries, delayMs: schema.database.retry_delay_ms },
+    log: {
+      dir: schema.log.dir === '' ? undefined : resolve(cwd, schema.log.dir),
+      level: schema.log.level,
+      maxBytes: parseSizeBytes(schema.log.max_size),
+      maxFiles: schema.log.max_files,
+    },
+    admin: { username: schema.admin.username, password: schema.admin.password },
+    auth: {
+      loginMaxFailures: schema.auth.login_max_failures,
+      loginWindowSeconds: schema.auth.login_window_seconds,
+      loginDailyFailures: schema.auth.login_daily_failures,
+    },
+    quota: { enqueuePerMinute: schema.quota.enqueue_per_minute, eventStreams: schema.quota.event_streams },
+    metrics: { token: schema.metrics?.token },
+  };
+}
+
+/** How tasks run: the queues, the worker's probe port, the schedule and the webhooks. */
+function workSettings(schema: ConfigSchema): Pick<AppConfig, 'queue' | 'worker' | 'sync' | 'webhook'> {
+  return {
     queue: {
       prefix: schema.queue.prefix,
       concurrency: schema.queue.concurrency,
@@ -98,13 +161,8 @@ function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConf
       retentionCount: schema.queue.retention_count,
       shutdownTimeoutMs: schema.queue.shutdown_timeout_ms,
     },
-    admin: { username: schema.admin.username, password: schema.admin.password },
-    auth: {
-      loginMaxFailures: schema.auth.login_max_failures,
-      loginWindowSeconds: schema.auth.login_window_seconds,
-    },
-    metrics: { token: schema.metrics?.token },
-    sync: { intervalSeconds: schema.sync.interval_seconds },
+    worker: { probePort: schema.worker.probe_port },
+    sync: { intervalSeconds: schema.sync.interval_seconds, pushGroup: schema.sync.push_group },
     webhook: {
       secret: schema.webhook.secret,
       allowPrivate: schema.webhook.allow_private,
@@ -113,7 +171,7 @@ function derive(schema: ConfigSchema, production: boolean, cwd: string): AppConf
       maxRetries: schema.webhook.max_retries,
       backoffMs: schema.webhook.backoff_ms,
     },
-  });
+  };
 }
 
 /** The ttl in seconds, or NaN when it is no duration (the validator names that). */
@@ -184,7 +242,7 @@ function whereJsonFailed(text: string, error: Error): string {
 
 function pickValue(key: ConfigKey, env: Env, file: Json): unknown {
   const fromEnv = env[key.env];
-  if (fromEnv !== undefined && fromEnv !== '') return coerce(fromEnv, key.kind);
+  if (fromEnv !== undefined && (fromEnv !== '' || key.emptyAllowed)) return coerce(fromEnv, key.kind);
   const fromFile = getPath(file, key.path);
   if (fromFile !== undefined && fromFile !== null) return fromFile;
   return key.default;

@@ -16,8 +16,9 @@ import {
   IsObject,
   registerDecorator,
 } from 'class-validator';
-import { TASK_TYPES } from '../queue/task-types';
+import { TASK_TYPES } from '../common/task-type-names';
 import { IsSentinelList } from './redis-connection';
+import { parseTrustProxy } from './trust-proxy';
 
 /**
  * The shape nagare_config.json and the environment must have once merged. Property names are the
@@ -31,6 +32,22 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 const DURATION = /^\d+(ms|s|m|h|d)?$/;
 const SIZE = /^\d+(b|kb|mb)$/i;
+
+/** `true`, `false`, a hop count or a list of proxy addresses: see parseTrustProxy. */
+function IsTrustProxy() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isTrustProxy',
+      target: target.constructor,
+      propertyName,
+      options: {
+        message:
+          'trust_proxy must be false, true, a number of proxy hops from 1 to 10, or a comma-separated list of proxy ' +
+          'addresses, CIDR ranges, loopback, linklocal or uniquelocal',
+      },
+      validator: { validate: (value: unknown) => parseTrustProxy(value) !== undefined },
+    });
+}
 
 /** `{"pull_hosts": 2, ...}`: each key a task type, each value a concurrency from 1 to 200. */
 function IsPerTypeConcurrency() {
@@ -58,7 +75,10 @@ export class ServerSection {
   @IsInt() @Min(1) @Max(65535) port!: number;
   @IsString() @IsNotEmpty() host!: string;
   @Matches(SIZE, { message: 'body_limit must be a size such as 512kb or 1mb' }) body_limit!: string;
-  @IsBoolean() trust_proxy!: boolean;
+  // Deeper bodies would reach class-transformer, which recurses once per level: 256 keeps it far from the stack's end.
+  @IsInt() @Min(1) @Max(256) json_max_depth!: number;
+  @IsInt() @Min(1) @Max(1_000_000) json_max_values!: number;
+  @IsTrustProxy() trust_proxy!: boolean | number | string;
 }
 
 export class RedisSection {
@@ -79,6 +99,8 @@ export class DatabaseSection {
     message: 'url must be sqlite:<file> or postgres://user@host:port/db',
   })
   url!: string;
+  @IsInt() @Min(0) @Max(1000) retries!: number;
+  @IsInt() @Min(0) @Max(600_000) retry_delay_ms!: number;
 }
 
 export class DataSection {
@@ -94,8 +116,11 @@ export class JwtSection {
 }
 
 export class LogSection {
-  @IsString() @IsNotEmpty() dir!: string;
+  /** Empty: no log file, stdout only. */
+  @IsString() dir!: string;
   @IsIn(LOG_LEVELS) level!: LogLevel;
+  @Matches(SIZE, { message: 'max_size must be a size such as 512kb or 10mb' }) max_size!: string;
+  @IsInt() @Min(1) @Max(100) max_files!: number;
 }
 
 export class QueueSection {
@@ -113,6 +138,14 @@ export class QueueSection {
   @IsInt() @Min(0) @Max(600_000) shutdown_timeout_ms!: number;
 }
 
+/** `probe_port`: where a worker-only process serves its probes; 0 turns them off. */
+export class WorkerSection {
+  @IsInt()
+  @Min(0, { message: 'probe_port must be 0 (off) or a port from 1 to 65535' })
+  @Max(65535, { message: 'probe_port must be 0 (off) or a port from 1 to 65535' })
+  probe_port!: number;
+}
+
 export class AdminSection {
   @Matches(/^[A-Za-z0-9._-]{3,64}$/, { message: 'username must be 3-64 letters, digits, dots, dashes or underscores' })
   username!: string;
@@ -122,6 +155,25 @@ export class AdminSection {
 export class AuthSection {
   @IsInt() @Min(1) @Max(1000) login_max_failures!: number;
   @IsInt() @Min(1) @Max(86_400) login_window_seconds!: number;
+  @IsInt() @Min(1) @Max(1_000_000) login_daily_failures!: number;
+}
+
+/** Per-user quotas, counted in Redis so every API replica shares them. */
+export class QuotaSection {
+  @IsInt() @Min(1) @Max(1_000_000) enqueue_per_minute!: number;
+  @IsInt() @Min(1) @Max(10_000) event_streams!: number;
+}
+
+/** The key monitor credentials are sealed under, when not derived from jwt.secret; and the one before it. */
+export class CredentialsSection {
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'key must be at least 32 characters long' })
+  key?: string;
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'previous_key must be at least 32 characters long' })
+  previous_key?: string;
 }
 
 export class MetricsSection {
@@ -129,6 +181,8 @@ export class MetricsSection {
   @IsString()
   @MinLength(16, { message: 'token must be at least 16 characters long' })
   token?: string;
+  /** Lets production serve /metrics without a token (behind a network that keeps it private). */
+  @IsBoolean() public!: boolean;
 }
 
 /** `webhook.allowed_hosts`: host names or IP addresses, as a JSON array or a comma-separated string. */
@@ -179,6 +233,10 @@ export class SyncSection {
   @Min(0, { message: 'interval_seconds must be 0 (off) or a number of seconds up to 604800 (a week)' })
   @Max(604_800, { message: 'interval_seconds must be 0 (off) or a number of seconds up to 604800 (a week)' })
   interval_seconds!: number;
+  @Matches(/^\S(.{0,253}\S)?$/, {
+    message: 'push_group must be a host group name of 1-255 characters, without leading or trailing spaces',
+  })
+  push_group!: string;
 }
 
 export class ConfigSchema {
@@ -187,11 +245,14 @@ export class ConfigSchema {
   @ValidateNested() @Type(() => DatabaseSection) database!: DatabaseSection;
   @ValidateNested() @Type(() => DataSection) data!: DataSection;
   @ValidateNested() @Type(() => JwtSection) jwt!: JwtSection;
+  @IsOptional() @ValidateNested() @Type(() => CredentialsSection) credentials?: CredentialsSection;
   @IsIn(ROLES, { message: `role must be one of: ${ROLES.join(', ')}` }) role!: Role;
   @ValidateNested() @Type(() => LogSection) log!: LogSection;
   @ValidateNested() @Type(() => QueueSection) queue!: QueueSection;
+  @ValidateNested() @Type(() => WorkerSection) worker!: WorkerSection;
   @ValidateNested() @Type(() => AdminSection) admin!: AdminSection;
   @ValidateNested() @Type(() => AuthSection) auth!: AuthSection;
+  @ValidateNested() @Type(() => QuotaSection) quota!: QuotaSection;
   @IsOptional() @ValidateNested() @Type(() => MetricsSection) metrics?: MetricsSection;
   @ValidateNested() @Type(() => SyncSection) sync!: SyncSection;
   @ValidateNested() @Type(() => WebhookSection) webhook!: WebhookSection;

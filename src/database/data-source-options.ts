@@ -1,16 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { types as pgTypes, defaults as pgDefaults } from 'pg';
-import type { DataSourceOptions } from 'typeorm';
+import type { DataSourceOptions, MixedList } from 'typeorm';
 import type { DatabaseConnection } from '../config/app-config';
-import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
 const PG_TIMESTAMP_WITHOUT_TZ = 1114;
 
-/** TypeORM options for the configured database: a SQLite file in WAL mode by default, PostgreSQL by URL. */
-export function dataSourceOptions(database: DatabaseConnection): DataSourceOptions {
-  const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, migrationsRun: false } as const;
+/**
+ * TypeORM options for the configured database: a SQLite file in WAL mode by default, PostgreSQL by URL. The app
+ * passes no entities (its feature modules register theirs); tools pass src/cli-data-source.ts's list.
+ */
+export function dataSourceOptions(
+  database: DatabaseConnection,
+  entities: MixedList<string | (new () => object)> = [],
+): DataSourceOptions {
+  const common = { entities, migrations: MIGRATIONS, synchronize: false, migrationsRun: false } as const;
   if (database.kind === 'sqlite') {
     if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
     return {

@@ -14,7 +14,9 @@ describe(Transactions.name, () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'nagare-tx-'));
-    data = await new DataSource(dataSourceOptions({ kind: 'sqlite', path: join(dir, 'db.sqlite') })).initialize();
+    data = await new DataSource(
+      dataSourceOptions({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, [User]),
+    ).initialize();
     await runMigrations(data);
   });
   afterEach(async () => {

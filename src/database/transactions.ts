@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import { bulkBatchOf } from './bulk-write';
 
 /**
  * Every transaction of the service goes through here. On SQLite TypeORM runs all queries of the process on one
@@ -31,6 +32,11 @@ export class Transactions {
     const turn = this.tail.then(() => statement(this.dataSource.manager));
     this.tail = turn.catch(() => undefined);
     return turn;
+  }
+
+  /** Rows per bulk statement on this database (bulkBatchOf): whether a write is one statement or several. */
+  bulkBatch(): number {
+    return bulkBatchOf(this.dataSource.manager);
   }
 
   /**

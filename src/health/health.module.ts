@@ -1,12 +1,9 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
-import { RedisConnectionsModule } from '../queue/redis-connections.module';
+import { HealthChecksModule } from './health-checks.module';
 import { HealthController } from './health.controller';
-import { RedisHealthIndicator } from './redis.health';
 
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 }), RedisConnectionsModule],
+  imports: [HealthChecksModule],
   controllers: [HealthController],
-  providers: [RedisHealthIndicator],
 })
 export class HealthModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { RedisConnections } from '../queue/redis-connections';
+import { RedisConnections } from '../redis/redis-connections';
 
 /** Pings Redis on the queues' own command connection: no extra connection per probe. */
 @Injectable()

@@ -5,12 +5,13 @@ import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { MetricsController } from './metrics.controller';
 import { MetricsRegistry } from './metrics.registry';
 import { QueueMetrics } from './queue-metrics.service';
+import { QueuePausedGauge } from './queue-paused.gauge';
 
 /** GET /metrics (Prometheus) and the HTTP timing middleware; imported by the roles that serve HTTP. */
 @Module({
   imports: [QueueModule],
   controllers: [MetricsController],
-  providers: [MetricsRegistry, QueueMetrics, HttpMetricsMiddleware],
+  providers: [MetricsRegistry, QueueMetrics, HttpMetricsMiddleware, QueuePausedGauge],
 })
 export class MetricsModule implements NestModule {
   constructor(

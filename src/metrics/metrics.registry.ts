@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Seconds; task durations run from milliseconds (test alerts) to minutes (a full pull of a large monitor). */
 const TASK_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -15,6 +15,20 @@ export class MetricsRegistry {
     name: 'nagare_queue_jobs',
     help: 'Tasks in each queue by state, read from Redis at scrape time',
     labelNames: ['type', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly oldestWaiting = new Gauge({
+    name: 'nagare_queue_oldest_waiting_seconds',
+    help: 'Age of the oldest task waiting for a worker (paused types included), by type; 0 when none waits',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly workers = new Gauge({
+    name: 'nagare_queue_workers',
+    help: 'Worker processes taking tasks of each type (their Redis connections), read from Redis at scrape time',
+    labelNames: ['type'] as const,
     registers: [this.registry],
   });
 
@@ -66,4 +80,9 @@ export class MetricsRegistry {
     buckets: HTTP_DURATION_BUCKETS,
     registers: [this.registry],
   });
+
+  constructor() {
+    // CPU, memory, heap, event-loop lag, handles: prom-client's standard process_* and nodejs_* families.
+    collectDefaultMetrics({ register: this.registry });
+  }
 }

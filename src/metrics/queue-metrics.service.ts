@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { EventEmitter } from 'node:events';
-import { bounded } from '../queue/bounded';
+import { subscribeGlobalEvent } from '../queue/bull-internals';
+import { bounded } from '../redis/bounded';
 import { DeadLetters } from '../queue/dead-letters.service';
 import { TaskQueues } from '../queue/task-queues';
 import type { TaskData, TaskType } from '../queue/task-types';
@@ -12,8 +13,46 @@ export const QUEUE_READ_TIMEOUT_MS = 1000;
 const GAUGED_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
 type Listener = (jobId: string) => void;
-/** Bull's subscription to a global event, which its queue.on() starts without awaiting. */
-type BullInternals = { _registerEvent(event: string): Promise<unknown> | undefined };
+
+interface QueueReading {
+  type: TaskType;
+  counts: Record<string, number>;
+  oldestWaitingSeconds: number;
+  workerCount: number;
+}
+
+/**
+ * One queue's gauges. The oldest waiting task is the tail of Bull's wait list (or of its paused list), so two
+ * short reads; its age counts from when it was due (a delayed task waits only once its delay is over).
+ */
+async function readQueue(
+  type: TaskType,
+  queue: Queue<TaskData>,
+  workerNames: Map<string, number>,
+  now: number,
+): Promise<QueueReading> {
+  const [counts, oldest] = await Promise.all([queue.getJobCounts(), queue.getJobs(['waiting', 'paused'], 0, 0, true)]);
+  const dueTimes = oldest.filter(Boolean).map((job) => job.timestamp + (job.opts.delay ?? 0));
+  const oldestWaitingSeconds = dueTimes.length ? Math.max(0, now - Math.min(...dueTimes)) / 1000 : 0;
+  return {
+    type,
+    counts: counts as unknown as Record<string, number>,
+    oldestWaitingSeconds,
+    workerCount: workerNames.get(queue.clientName()) ?? 0,
+  };
+}
+
+/**
+ * How many Redis clients bear each name. A worker's blocking connection is named after its queue (Bull's
+ * `clientName()`); Bull's own getWorkers() matches names by prefix, so it counts `pull_hosts` workers as
+ * `pull_host` ones too, and costs a CLIENT LIST per queue.
+ */
+async function clientNames(queue: Queue<TaskData>): Promise<Map<string, number>> {
+  const list = (await queue.client.client('LIST')) as string;
+  const names = new Map<string, number>();
+  for (const match of list.matchAll(/(?:^| )name=(\S+)/gm)) names.set(match[1], (names.get(match[1]) ?? 0) + 1);
+  return names;
+}
 const RESUBSCRIBE_MS = 2000;
 
 /**
@@ -55,30 +94,41 @@ export class QueueMetrics implements OnModuleInit, OnModuleDestroy {
 
   /** Sets the gauges from Redis; false (and no queue gauges) when Redis does not answer in time. */
   async refresh(): Promise<boolean> {
-    const { queueJobs, deadLetters, queueScrapeOk } = this.metrics;
+    const { queueJobs, oldestWaiting, workers, deadLetters, queueScrapeOk } = this.metrics;
     try {
-      const [counts, dead] = await bounded(
-        Promise.all([
-          Promise.all(this.queues.all().map(async ([type, queue]) => [type, await queue.getJobCounts()] as const)),
-          this.deadLetters.count(),
-        ]),
+      const [readings, dead] = await bounded(
+        Promise.all([this.readQueues(), this.deadLetters.count()]),
         QUEUE_READ_TIMEOUT_MS,
       );
-      queueJobs.reset();
-      for (const [type, byState] of counts) {
-        const values = byState as unknown as Record<string, number>;
-        for (const state of GAUGED_STATES) queueJobs.set({ type, state }, values[state] ?? 0);
+      this.resetQueueGauges();
+      for (const { type, counts, oldestWaitingSeconds, workerCount } of readings) {
+        for (const state of GAUGED_STATES) queueJobs.set({ type, state }, counts[state] ?? 0);
+        oldestWaiting.set({ type }, oldestWaitingSeconds);
+        workers.set({ type }, workerCount);
       }
       deadLetters.set(dead);
       queueScrapeOk.set(1);
       return true;
     } catch (error) {
-      queueJobs.reset();
+      this.resetQueueGauges();
       deadLetters.reset();
       queueScrapeOk.set(0);
       this.logger.warn(`queue gauges unavailable: ${(error as Error).message}`);
       return false;
     }
+  }
+
+  private async readQueues(): Promise<QueueReading[]> {
+    const queues = this.queues.all();
+    const workerNames = await clientNames(queues[0][1]);
+    const now = Date.now();
+    return Promise.all(queues.map(([type, queue]) => readQueue(type, queue, workerNames, now)));
+  }
+
+  private resetQueueGauges(): void {
+    this.metrics.queueJobs.reset();
+    this.metrics.oldestWaiting.reset();
+    this.metrics.workers.reset();
   }
 
   private listen(queue: Queue<TaskData>, event: string, listener: Listener): void {
@@ -91,8 +141,7 @@ export class QueueMetrics implements OnModuleInit, OnModuleDestroy {
 
   private subscribe(queue: Queue<TaskData>, event: string): void {
     if (this.destroyed) return;
-    const registering = (queue as unknown as BullInternals)._registerEvent(event);
-    Promise.resolve(registering).catch(() => {
+    subscribeGlobalEvent(queue, event).catch(() => {
       setTimeout(() => this.subscribe(queue, event), RESUBSCRIBE_MS).unref();
     });
   }

@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bull';
 import { NotFoundError } from '../common/http/domain-error';
-import { WebhookNotifier } from '../webhooks/webhook-notifier.service';
+import { redisReply } from '../redis/bounded';
+import { RedisConnections } from '../redis/redis-connections';
+import { buryUnburied, type DeadQueue } from './dead-queue';
+import { TaskEndedHook } from './task-ended.hook';
 import { TaskQueues } from './task-queues';
 import { formatTaskId, parseTaskId, type TaskData, type TaskType } from './task-types';
 
@@ -16,20 +19,21 @@ export interface DeadLetter {
   callback_url?: string;
 }
 
-const SWEEP_BATCH = 500;
-
 /**
  * The dead-letter queue: a Bull queue with no worker, whose job ids are the dead tasks' ids. Burying a task is
  * idempotent (Bull ignores an add with an id it already holds), so the start-up sweep can bury again whatever a
- * crashed process failed to move, without duplicates.
+ * crashed process failed to move, without duplicates. What requests call (list, get, find, remove, purge) answers
+ * 503 at once with Redis down and within REDIS_REPLY_TIMEOUT_MS of each reply with Redis stalled; what workers
+ * call (bury, sweep) waits for Redis.
  */
 @Injectable()
-export class DeadLetters {
+export class DeadLetters implements DeadQueue<TaskData> {
   private readonly logger = new Logger('worker');
 
   constructor(
     private readonly queues: TaskQueues,
-    private readonly webhooks: WebhookNotifier,
+    private readonly ended: TaskEndedHook,
+    private readonly connections: RedisConnections,
   ) {}
 
   async bury(job: Job<TaskData>, reason: string): Promise<void> {
@@ -43,7 +47,7 @@ export class DeadLetters {
       failed_at: new Date(job.finishedOn ?? Date.now()).toISOString(),
       callback_url: job.data.callback_url,
     };
-    await this.queues.dead.add(letter, { jobId: taskId, removeOnComplete: false, removeOnFail: false });
+    await this.queues.dead.add(letter.type, letter, { jobId: taskId, removeOnComplete: false, removeOnFail: false });
     this.logger.warn({
       msg: `worker moved task ${taskId} to the dead letters`,
       task_id: taskId,
@@ -52,7 +56,7 @@ export class DeadLetters {
       attempts: letter.attempts,
     });
     // After the letter is stored, so a receiver that looks the task up finds it dead; idempotent per task.
-    await this.webhooks.dead(
+    await this.ended.dead(
       {
         taskId,
         type: letter.type,
@@ -68,18 +72,12 @@ export class DeadLetters {
   /** Buries every task that ended failed but never reached the dead letters (a process died in between). */
   async sweep(): Promise<number> {
     let buried = 0;
-    for (const [, queue] of this.queues.all()) {
-      for (let start = 0; ; start += SWEEP_BATCH) {
-        const failed = await queue.getFailed(start, start + SWEEP_BATCH - 1);
-        for (const job of failed) {
-          if (await this.queues.dead.getJob(formatTaskId(job.data.type, job.id))) continue;
-          await this.bury(job, job.failedReason ?? 'failed');
-          buried += 1;
-        }
-        if (failed.length < SWEEP_BATCH) break;
-      }
-    }
+    for (const [, queue] of this.queues.all()) buried += await buryUnburied(queue, this);
     return buried;
+  }
+
+  async holds(job: Job<TaskData>): Promise<boolean> {
+    return Boolean(await this.queues.dead.getJob(formatTaskId(job.data.type, job.id)));
   }
 
   async count(): Promise<number> {
@@ -87,13 +85,15 @@ export class DeadLetters {
   }
 
   /** Newest first, optionally of one type. */
-  async list(limit: number, offset: number, type?: TaskType): Promise<{ items: DeadLetter[]; total: number }> {
-    if (!type) {
-      const [letters, total] = await Promise.all([this.newestFirst(offset, offset + limit - 1), this.count()]);
-      return { items: letters, total };
-    }
-    const matching = (await this.newestFirst(0, -1)).filter((letter) => letter.type === type);
-    return { items: matching.slice(offset, offset + limit), total: matching.length };
+  list(limit: number, offset: number, type?: TaskType): Promise<{ items: DeadLetter[]; total: number }> {
+    return this.reply(async () => {
+      if (!type) {
+        const [letters, total] = await Promise.all([this.newestFirst(offset, offset + limit - 1), this.count()]);
+        return { items: letters, total };
+      }
+      const matching = (await this.newestFirst(0, -1)).filter((letter) => letter.type === type);
+      return { items: matching.slice(offset, offset + limit), total: matching.length };
+    });
   }
 
   /**
@@ -106,30 +106,50 @@ export class DeadLetters {
   }
 
   async get(taskId: string): Promise<DeadLetter> {
-    const job = await this.queues.dead.getJob(taskId);
-    if (!job) throw new NotFoundError(`Dead letter ${taskId} not found`);
-    return job.data as DeadLetter;
+    const letter = await this.find(taskId);
+    if (!letter) throw new NotFoundError(`Dead letter ${taskId} not found`);
+    return letter;
   }
 
   /** Whether the task is in the dead letters, without failing when it is not. */
-  async find(taskId: string): Promise<DeadLetter | undefined> {
-    const job = await this.queues.dead.getJob(taskId);
-    return job ? (job.data as DeadLetter) : undefined;
+  find(taskId: string): Promise<DeadLetter | undefined> {
+    return this.reply(async () => {
+      const job = await this.queues.dead.getJob(taskId);
+      return job ? (job.data as DeadLetter) : undefined;
+    });
   }
 
   /** Removes the letter and the failed job it came from (which the sweep would otherwise bury again). */
-  async remove(taskId: string): Promise<void> {
-    const job = await this.queues.dead.getJob(taskId);
-    if (!job) throw new NotFoundError(`Dead letter ${taskId} not found`);
-    await this.removeOriginal(taskId);
-    await job.remove();
+  remove(taskId: string): Promise<void> {
+    return this.reply(async () => {
+      const job = await this.queues.dead.getJob(taskId);
+      if (!job) throw new NotFoundError(`Dead letter ${taskId} not found`);
+      await this.removeOriginal(taskId);
+      await job.remove();
+    });
   }
 
+  /** Removes the letter only: its task was queued again under its own id (a retry on the dashboard). */
+  async forget(taskId: string): Promise<void> {
+    const job = await this.queues.dead.getJob(taskId);
+    const parsed = parseTaskId(taskId);
+    const original = parsed ? await this.queues.of(parsed.type).getJob(parsed.jobId) : null;
+    if (job && original && !(await original.isFailed())) await job.remove();
+  }
+
+  /** Removes the letters of the type whose task is no longer failed: the dashboard queued them all again. */
+  async forgetRequeued(type: TaskType): Promise<void> {
+    for (const letter of await this.newestFirst(0, -1)) if (letter.type === type) await this.forget(letter.task_id);
+  }
+
+  /** Each letter's removal is bounded on its own: a long purge on a healthy Redis is not cut short. */
   async purge(): Promise<number> {
-    const jobs = await this.queues.dead.getWaiting(0, -1);
+    const jobs = await this.reply(() => this.queues.dead.getWaiting(0, -1));
     for (const job of jobs) {
-      await this.removeOriginal(String(job.id));
-      await job.remove();
+      await this.reply(async () => {
+        await this.removeOriginal(String(job.id));
+        await job.remove();
+      });
     }
     return jobs.length;
   }
@@ -139,5 +159,9 @@ export class DeadLetters {
     if (!parsed) return;
     const original = await this.queues.of(parsed.type).getJob(parsed.jobId);
     if (original && (await original.isFailed())) await original.remove();
+  }
+
+  private reply<T>(work: () => Promise<T>): Promise<T> {
+    return redisReply(this.connections.commandClient, work);
   }
 }

@@ -1,39 +1,38 @@
 import { Injectable } from '@nestjs/common';
-import { bounded } from './bounded';
+import { COUNTED_STATES, type CountedState, stateKey } from './bull-internals';
+import { redisReply } from '../redis/bounded';
 import { DeadLetters } from './dead-letters.service';
+import { RedisConnections } from '../redis/redis-connections';
+import { QueuePauses } from './queue-pauses.service';
 import { TaskQueues } from './task-queues';
 import { TASK_TYPES, type TaskType } from './task-types';
 
-export interface QueueCounts {
-  waiting: number;
-  active: number;
-  delayed: number;
-  completed: number;
-  failed: number;
-  paused: number;
-}
-
-const READ_TIMEOUT_MS = 2000;
+export type QueueCounts = Record<CountedState, number>;
 
 @Injectable()
 export class QueueStatsService {
   constructor(
     private readonly queues: TaskQueues,
     private readonly deadLetters: DeadLetters,
+    private readonly connections: RedisConnections,
+    private readonly pauses: QueuePauses,
   ) {}
 
-  /** The guide's object: for each of the seven types, the tasks waiting to run (waiting + delayed). */
+  /**
+   * The guide's object: for each of the seven types, the tasks waiting to run (waiting + delayed), counting those
+   * that wait in `paused` while their type is paused.
+   */
   async pending(): Promise<Record<TaskType, number>> {
-    const counts = await this.counts();
-    return Object.fromEntries(TASK_TYPES.map((type) => [type, counts[type].waiting + counts[type].delayed])) as Record<
-      TaskType,
-      number
-    >;
+    const counts = await redisReply(this.connections.commandClient, () => this.counts());
+    const pendingOf = ({ waiting, paused, delayed }: QueueCounts) => waiting + paused + delayed;
+    return Object.fromEntries(TASK_TYPES.map((type) => [type, pendingOf(counts[type])])) as Record<TaskType, number>;
   }
 
-  async detail(): Promise<{ queues: Record<TaskType, QueueCounts>; dead: number }> {
-    const [queues, dead] = await bounded(Promise.all([this.counts(), this.deadLetters.count()]), READ_TIMEOUT_MS);
-    return { queues, dead };
+  async detail(): Promise<{ queues: Record<TaskType, QueueCounts>; dead: number; paused_types: TaskType[] }> {
+    const [queues, dead, paused] = await redisReply(this.connections.commandClient, () =>
+      Promise.all([this.counts(), this.deadLetters.count(), this.pauses.pausedTypes()]),
+    );
+    return { queues, dead, paused_types: paused };
   }
 
   /**
@@ -45,26 +44,16 @@ export class QueueStatsService {
     if (queues.length === 0) return {} as Record<TaskType, QueueCounts>;
     const multi = queues[0][1].multi();
     for (const [, queue] of queues) {
-      for (const [, key, command] of COUNTED) multi[command](queue.toKey(key));
+      for (const [, key, command] of COUNTED_STATES) multi[command](stateKey(queue, key));
     }
-    const replies = ((await bounded(multi.exec(), READ_TIMEOUT_MS)) ?? []) as [Error | null, unknown][];
+    const replies = ((await multi.exec()) ?? []) as [Error | null, unknown][];
     const counts = {} as Record<TaskType, QueueCounts>;
     queues.forEach(([type], q) => {
-      const reply = (i: number) => Number(replies[q * COUNTED.length + i]?.[1] ?? 0) || 0;
+      const reply = (i: number) => Number(replies[q * COUNTED_STATES.length + i]?.[1] ?? 0) || 0;
       const entry = {} as QueueCounts;
-      COUNTED.forEach(([field], i) => (entry[field] = reply(i)));
+      COUNTED_STATES.forEach(([field], i) => (entry[field] = reply(i)));
       counts[type] = entry;
     });
     return counts;
   }
 }
-
-/** Each count: its field, Bull's key for it, and the command that counts that key. */
-const COUNTED: readonly (readonly [keyof QueueCounts, string, 'llen' | 'zcard'])[] = [
-  ['waiting', 'wait', 'llen'],
-  ['active', 'active', 'llen'],
-  ['completed', 'completed', 'zcard'],
-  ['failed', 'failed', 'zcard'],
-  ['delayed', 'delayed', 'zcard'],
-  ['paused', 'paused', 'llen'],
-];

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
 import { PaginationQuery, PageResponseOf } from '../common/http/pagination.dto';
 import { MAX_REASON_LENGTH } from './error-reason';
 import { TASK_TYPES, type TaskType } from './task-types';
+import { OptionalNotNull } from '../common/http/optional';
 
 /** The guide's stats object: tasks waiting to run (waiting + delayed) per type. */
 export class QueueStatsResponse {
@@ -13,6 +14,9 @@ export class QueueStatsResponse {
   @ApiProperty({ example: 0 }) pull_item!: number;
   @ApiProperty({ example: 0 }) push_host!: number;
   @ApiProperty({ example: 0 }) push_item!: number;
+  @ApiProperty({ example: 1, description: 'Alert pulls from monitors (not in the guide)' }) pull_alerts!: number;
+  @ApiProperty({ example: 0, description: 'Acknowledgements to send to monitors (not in the guide)' })
+  acknowledge_alert!: number;
 }
 
 export class QueueCountsResponse {
@@ -28,12 +32,24 @@ export class QueueStatsDetailResponse {
   @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/QueueCountsResponse' } })
   queues!: Record<TaskType, QueueCountsResponse>;
   @ApiProperty({ description: 'Tasks in the dead-letter queue' }) dead!: number;
+  @ApiProperty({
+    enum: TASK_TYPES,
+    isArray: true,
+    example: ['pull_hosts'],
+    description: 'The task types paused for every worker (POST /queue/:type/pause); their new tasks wait in `paused`',
+  })
+  paused_types!: TaskType[];
+}
+
+export class QueuePauseResponse {
+  @ApiProperty({ enum: TASK_TYPES, example: 'pull_hosts' }) type!: TaskType;
+  @ApiProperty({ example: true, description: 'Whether no worker starts a task of this type now' }) paused!: boolean;
 }
 
 export class TaskStatusResponse {
   @ApiProperty({ example: 'pull_hosts:42' }) task_id!: string;
   @ApiProperty({ enum: TASK_TYPES }) type!: TaskType;
-  @ApiProperty({ enum: ['waiting', 'delayed', 'active', 'completed', 'failed', 'dead'] }) state!: string;
+  @ApiProperty({ enum: ['waiting', 'delayed', 'active', 'completed', 'failed', 'dead', 'cancelled'] }) state!: string;
   @ApiProperty({ minimum: 0, maximum: 100 }) progress!: number;
   @ApiProperty() attempts_made!: number;
   @ApiProperty() max_attempts!: number;
@@ -58,7 +74,7 @@ export class DeadLetterPageResponse extends PageResponseOf(DeadLetterResponse) {
 
 export class DeadLetterQuery extends PaginationQuery {
   @ApiPropertyOptional({ enum: TASK_TYPES })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(TASK_TYPES, { message: `type must be one of: ${TASK_TYPES.join(', ')}` })
   type?: TaskType;
 }
@@ -78,7 +94,13 @@ export class TaskQueuedResponse {
   @ApiProperty({ example: 'Host pull task queued' }) message!: string;
   @ApiProperty({ example: 'pull_hosts:42' }) task_id!: string;
   @ApiPropertyOptional({
-    description: 'Present (true) when an identical task was already waiting and was returned instead',
+    type: Boolean,
+    enum: [true],
+    example: true,
+    description:
+      'Present (true) only when an identical sync task (same type and target) that had not started its work yet ' +
+      '(waiting, or waiting its turn on a busy monitor) was returned instead of queuing another. While one is at ' +
+      'work, the next request queues the one follow-up; the requests after that get the follow-up back',
   })
   deduplicated?: boolean;
 }
@@ -115,7 +137,7 @@ export const BULK_RETRY_MAX = 10_000;
 /** POST /queue/dead/retry: which dead letters to retry; at least one of type and reason. */
 export class BulkRetryBody {
   @ApiPropertyOptional({ enum: TASK_TYPES })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(TASK_TYPES, { message: `type must be one of: ${TASK_TYPES.join(', ')}` })
   type?: TaskType;
 
@@ -123,14 +145,14 @@ export class BulkRetryBody {
     description: 'A reason exactly as GET /queue/dead/summary lists it',
     example: 'Monitor unreachable: connect ECONNREFUSED <addr> (apiinfo.version)',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_REASON_LENGTH)
   reason?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: BULK_RETRY_MAX, default: 1000, description: 'Oldest first' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(BULK_RETRY_MAX)
@@ -148,6 +170,12 @@ export class NotRetriedResponse {
   @ApiProperty({ example: 'callback_url: the host is not allowed' }) error!: string;
 }
 
+export class SkippedLetterResponse {
+  @ApiProperty({ example: 'pull_hosts:42' }) task_id!: string;
+  @ApiProperty({ example: 'Monitor 7 not found', description: 'Why its task would fail again at once' })
+  reason!: string;
+}
+
 export class BulkRetriedResponse {
   @ApiProperty({ example: 2 }) retried!: number;
   @ApiProperty({ type: [RetriedTaskResponse] }) tasks!: RetriedTaskResponse[];
@@ -156,5 +184,11 @@ export class BulkRetriedResponse {
     description: 'Letters that could not be queued again (e.g. their callback URL is now refused); they stay',
   })
   failed!: NotRetriedResponse[];
+  @ApiProperty({
+    type: [SkippedLetterResponse],
+    description:
+      'Letters not queued again because their monitor, host or item is gone or the monitor disabled or auth_failed; they stay',
+  })
+  skipped!: SkippedLetterResponse[];
   @ApiProperty({ description: 'Letters that matched beyond the limit, left for another call' }) remaining!: number;
 }

@@ -1,21 +1,30 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DeadLetterRecovery } from './dead-letter-recovery.service';
+import { IdempotencyRecords } from './idempotency/idempotency-records';
 import { DeadLetters } from './dead-letters.service';
 import { QueueController } from './queue.controller';
-import { QueueLifecycle } from './queue-lifecycle.service';
+import { QueueControlsController } from './queue-controls.controller';
+import { QueuePauses } from './queue-pauses.service';
+import { TaskCancellation } from './task-cancellation.service';
 import { QueueStatsService } from './queue-stats.service';
-import { RedisConnections } from './redis-connections';
-import { RedisConnectionsModule } from './redis-connections.module';
+import { QuotasModule } from './quotas/quotas.module';
+import { RedisConnections } from '../redis/redis-connections';
+import { RedisConnectionsModule } from '../redis/redis-connections.module';
 import { TaskProducer } from './task-producer.service';
 import { TaskQueues } from './task-queues';
+import { TaskDedupe } from './task-dedupe';
+import { TaskEndedHook } from './task-ended.hook';
+import { TaskHandlers } from './task-handlers';
+import { TaskWorkers } from './task-workers.service';
+import { WorkerHost } from './worker-host';
 import { TaskEventsController } from './task-events.controller';
 import { TaskEvents } from './task-events.service';
-import { TaskRuntime } from './task-runtime.service';
 import { TaskStatusService } from './task-status.service';
+import { TaskTargets } from './task-targets';
 import { DEAD_LETTER_QUEUE, TASK_TYPES } from './task-types';
-import { WebhooksModule } from '../webhooks/webhooks.module';
 
 /**
  * A worker killed mid-task is a failed attempt that Bull's stall check finds rather than the handler: the task gets
@@ -28,8 +37,9 @@ export function bullSettings(config: AppConfig): { maxStalledCount: number } {
 
 /**
  * The one shared Bull registration: a queue per task type and the dead-letter queue under `queue.prefix`, the
- * producer that is their only writer, and the runtime the feature modules' processors run in. Depends on no
- * feature module: features bring their own @Processor classes.
+ * producer that is their only writer, and the worker host every queue's jobs run on. Depends on no feature
+ * module: features bring their own @Processor classes with a @TaskHandler() method, and the webhooks subscribe
+ * to the task-ended hook.
  */
 @Module({
   imports: [
@@ -44,20 +54,39 @@ export function bullSettings(config: AppConfig): { maxStalledCount: number } {
       }),
     }),
     BullModule.registerQueue(...[...TASK_TYPES, DEAD_LETTER_QUEUE].map((name) => ({ name }))),
-    WebhooksModule,
+    QuotasModule,
+    DiscoveryModule,
   ],
-  controllers: [QueueController, TaskEventsController],
+  controllers: [QueueController, QueueControlsController, TaskEventsController],
   providers: [
-    QueueLifecycle,
+    WorkerHost,
+    TaskHandlers,
+    TaskWorkers,
+    TaskEndedHook,
     TaskQueues,
     TaskProducer,
+    TaskDedupe,
     DeadLetters,
     DeadLetterRecovery,
-    TaskRuntime,
+    IdempotencyRecords,
     TaskStatusService,
+    TaskTargets,
     TaskEvents,
     QueueStatsService,
+    QueuePauses,
+    TaskCancellation,
   ],
-  exports: [BullModule, RedisConnectionsModule, TaskProducer, TaskRuntime, TaskQueues, DeadLetters],
+  exports: [
+    BullModule,
+    RedisConnectionsModule,
+    TaskProducer,
+    IdempotencyRecords,
+    WorkerHost,
+    TaskEndedHook,
+    TaskQueues,
+    TaskTargets,
+    DeadLetters,
+    QueuePauses,
+  ],
 })
 export class QueueModule {}

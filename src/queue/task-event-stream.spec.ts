@@ -1,4 +1,4 @@
-import { formatEvent, taskEvents } from './task-event-stream';
+import { FINAL_EVENTS, formatEvent, taskEvents } from './task-event-stream';
 import type { TaskState, TaskStatus } from './task-status.service';
 
 function task(state: TaskState, progress = 0, attempts = 0, extra: Partial<TaskStatus> = {}): TaskStatus {
@@ -61,6 +61,13 @@ describe(taskEvents.name, () => {
 });
 
 describe(formatEvent.name, () => {
+  it('ends with `cancelled` for a task cancelled while it waited, and opens with it once cancelled', () => {
+    const waiting = task('waiting');
+    expect(names(taskEvents(waiting, task('cancelled')))).toEqual(['cancelled']);
+    expect(names(taskEvents(undefined, task('cancelled')))).toEqual(['cancelled']);
+    expect(FINAL_EVENTS).toContain('cancelled');
+  });
+
   it('writes one event of the text/event-stream format, its data on one line', () => {
     expect(formatEvent({ event: 'progress', data: { task_id: 'pull_hosts:7', progress: 50 } })).toBe(
       'event: progress\ndata: {"task_id":"pull_hosts:7","progress":50}\n\n',

@@ -5,19 +5,19 @@ import type { TaskStatus } from './task-status.service';
  * - `state`: the task's state (or its attempt) changed; data is the whole task, as GET /tasks/:task_id gives it.
  *   The first event of a stream for a task still running is always one.
  * - `progress`: its progress (0-100) changed; data `{task_id, progress}`. It may go down when an attempt is retried.
- * - `completed`, `dead` or `failed`: the task ended; data is the whole task (with `result` or `error`); the stream
+ * - `completed`, `dead`, `cancelled` or `failed`: the task ended; data is the whole task (with `result` or `error`); the stream
  *   ends after it. `failed` only for a task that failed for good and was not moved to the dead letters in time.
  * - `gone`: the task disappeared (its retention ran out, its dead letter was deleted); data `{task_id, message}`.
  * - `timeout`: the stream reached its longest life; data is the whole task as last seen. Reconnect to go on.
  */
-export type TaskEventName = 'state' | 'progress' | 'completed' | 'dead' | 'failed' | 'gone' | 'timeout';
+export type TaskEventName = 'state' | 'progress' | 'completed' | 'dead' | 'cancelled' | 'failed' | 'gone' | 'timeout';
 
 export interface TaskEvent {
   event: TaskEventName;
   data: object;
 }
 
-export const FINAL_EVENTS: readonly TaskEventName[] = ['completed', 'dead', 'failed', 'gone', 'timeout'];
+export const FINAL_EVENTS: readonly TaskEventName[] = ['completed', 'dead', 'cancelled', 'failed', 'gone', 'timeout'];
 
 /**
  * What a client must be told when the task was `previous` (undefined: nothing was sent yet) and is now
@@ -27,9 +27,10 @@ export const FINAL_EVENTS: readonly TaskEventName[] = ['completed', 'dead', 'fai
 export function taskEvents(previous: TaskStatus | undefined, current: TaskStatus, settleFailed = false): TaskEvent[] {
   const events: TaskEvent[] = [];
   const progressChanged = previous !== undefined && previous.progress !== current.progress;
-  if (current.state === 'completed' || current.state === 'dead' || (current.state === 'failed' && settleFailed)) {
+  const { state } = current;
+  if (state === 'completed' || state === 'dead' || state === 'cancelled' || (state === 'failed' && settleFailed)) {
     if (progressChanged) events.push(progress(current));
-    events.push({ event: current.state, data: current });
+    events.push({ event: state, data: current });
     return events;
   }
   if (current.state === 'failed') return events;

@@ -3,13 +3,12 @@ import type { Queue } from 'bull';
 import type { Request, Response } from 'express';
 import { EventEmitter } from 'node:events';
 import { NotFoundError } from '../common/http/domain-error';
-import { FINAL_EVENTS, formatEvent, type TaskEvent, taskEvents } from './task-event-stream';
+import { subscribeGlobalEvent } from './bull-internals';
+import { FollowedTask } from './followed-task';
+import { taskEvents } from './task-event-stream';
 import { TaskQueues } from './task-queues';
 import { type TaskStatus, TaskStatusService } from './task-status.service';
 import { formatTaskId, parseTaskId } from './task-types';
-
-/** Bull's subscription to a global event, which its queue.on() starts without awaiting. */
-type BullInternals = { _registerEvent(event: string): Promise<unknown> | undefined };
 
 /** The Bull global events (Redis pub/sub, so from workers in any process) that mean a task may have changed. */
 const TASK_QUEUE_EVENTS = ['global:active', 'global:progress', 'global:completed', 'global:failed', 'global:waiting'];
@@ -74,75 +73,52 @@ export class TaskEvents implements OnModuleDestroy {
   }
 
   private async follow(taskId: string, first: TaskStatus, req: Request, res: Response): Promise<void> {
-    let open = true;
-    let wake: (() => void) | undefined;
-    let woken = false;
-    const waker = () => {
-      woken = true;
-      wake?.();
-    };
-    const stop = () => {
-      open = false;
-      waker();
-    };
-    const send = (events: TaskEvent[]): boolean => {
-      for (const event of events) {
-        if (!open) return true;
-        res.write(formatEvent(event));
-        if (FINAL_EVENTS.includes(event.event)) return true;
-      }
-      return false;
-    };
-    let last = first;
-    const heartbeat = setInterval(() => open && res.write(': keep-alive\n\n'), this.heartbeatMs);
+    const stream = new FollowedTask(res, first);
+    const heartbeat = setInterval(() => stream.comment('keep-alive'), this.heartbeatMs);
     const lifetime = setTimeout(() => {
-      if (open) send([{ event: 'timeout', data: last }]);
-      stop();
+      if (stream.open) stream.send([{ event: 'timeout', data: stream.last }]);
+      stream.stop();
     }, this.maxStreamMs);
-    this.streams.add(stop);
-    this.listen(taskId, waker);
-    req.on('close', stop);
-    res.on('close', stop);
-
-    let failedSince: number | undefined;
+    this.streams.add(stream.stop);
+    this.listen(taskId, stream.waker);
+    req.on('close', stream.stop);
+    res.on('close', stream.stop);
     try {
-      let ended = send(taskEvents(undefined, first));
-      while (open && !ended) {
-        const interval = last.state === 'failed' ? this.failedPollMs : this.pollMs;
-        if (!woken) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, interval).unref();
-          });
-        }
-        wake = undefined;
-        woken = false;
-        if (!open) break;
-        let current: TaskStatus;
-        try {
-          current = await this.status.get(taskId);
-        } catch (error) {
-          if (error instanceof NotFoundError) {
-            ended = send([{ event: 'gone', data: { task_id: taskId, message: error.message } }]);
-          }
-          // Redis unavailable: keep the stream, read again at the next poll.
-          continue;
-        }
-        if (current.state === 'failed') failedSince ??= Date.now();
-        else failedSince = undefined;
-        const settleFailed = failedSince !== undefined && Date.now() - failedSince >= this.failedGraceMs;
-        ended = send(taskEvents(last, current, settleFailed));
-        last = current;
-      }
+      await this.relay(taskId, stream);
     } catch (error) {
       this.logger.warn({ msg: `task event stream of ${taskId} broke`, task_id: taskId, err: error as Error });
     } finally {
-      open = false;
+      stream.open = false;
       clearInterval(heartbeat);
       clearTimeout(lifetime);
-      this.streams.delete(stop);
-      this.unlisten(taskId, waker);
+      this.streams.delete(stream.stop);
+      this.unlisten(taskId, stream.waker);
       if (!res.writableEnded) res.end();
+    }
+  }
+
+  /** Tells the client what changed at each wake-up or poll, until an event ends the stream or it closes. */
+  private async relay(taskId: string, stream: FollowedTask): Promise<void> {
+    let failedSince: number | undefined;
+    let ended = stream.send(taskEvents(undefined, stream.last));
+    while (stream.open && !ended) {
+      await stream.pause(stream.last.state === 'failed' ? this.failedPollMs : this.pollMs);
+      if (!stream.open) break;
+      let current: TaskStatus;
+      try {
+        current = await this.status.get(taskId);
+      } catch (error) {
+        if (error instanceof NotFoundError) {
+          ended = stream.send([{ event: 'gone', data: { task_id: taskId, message: error.message } }]);
+        }
+        // Redis unavailable: keep the stream, read again at the next poll.
+        continue;
+      }
+      if (current.state === 'failed') failedSince ??= Date.now();
+      else failedSince = undefined;
+      const settleFailed = failedSince !== undefined && Date.now() - failedSince >= this.failedGraceMs;
+      ended = stream.send(taskEvents(stream.last, current, settleFailed));
+      stream.last = current;
     }
   }
 
@@ -189,8 +165,7 @@ export class TaskEvents implements OnModuleDestroy {
 
   private register(queue: Queue, event: string): void {
     if (this.destroyed) return;
-    const registering = (queue as unknown as BullInternals)._registerEvent(event);
-    Promise.resolve(registering).catch(() => {
+    subscribeGlobalEvent(queue, event).catch(() => {
       setTimeout(() => this.register(queue, event), RESUBSCRIBE_MS).unref();
     });
   }

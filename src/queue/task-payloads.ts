@@ -10,6 +10,8 @@ const FIELDS: { [T in TaskType]: (keyof Payload<T>)[] } = {
   push_host: ['monitor_id', 'host_id'],
   push_item: ['monitor_id', 'host_id', 'item_id'],
   generate_alerts: ['count'],
+  pull_alerts: ['monitor_id'],
+  acknowledge_alert: ['alert_id'],
 };
 
 export const MAX_TEST_ALERTS = 100;
@@ -24,6 +26,11 @@ export function validatePayload<T extends TaskType>(type: T, params: unknown): P
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
       throw new InvalidTaskPayloadError(`${type} payload: ${field} must be a positive integer`);
     }
+  }
+  if (record.delete !== undefined && (record.delete !== true || (type !== 'push_host' && type !== 'push_item'))) {
+    throw new InvalidTaskPayloadError(
+      `${type} payload: delete must be true or absent, on push_host and push_item only`,
+    );
   }
   if (type === 'generate_alerts' && (record.count as number) > MAX_TEST_ALERTS) {
     throw new InvalidTaskPayloadError(`generate_alerts payload: count must be at most ${MAX_TEST_ALERTS}`);

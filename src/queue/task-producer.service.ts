@@ -2,25 +2,26 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JobOptions } from 'bull';
 import { ServiceUnavailableError } from '../common/http/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { WebhookNotifier } from '../webhooks/webhook-notifier.service';
-import { bounded } from './bounded';
-import { RedisConnections } from './redis-connections';
+import { bounded, REDIS_UNAVAILABLE } from '../redis/bounded';
+import { RedisConnections } from '../redis/redis-connections';
+import { holdWritesThisTurn } from '../redis/turn-writes';
+import { TaskDedupe, type EnqueuedTask } from './task-dedupe';
+import { TaskEndedHook } from './task-ended.hook';
 import { TaskQueues } from './task-queues';
+import { TaskTargets } from './task-targets';
 import { DEDUPLICATED, formatTaskId, type Payload, type TaskType } from './task-types';
 
 /** The most an enqueue may take before the client gets 503 (the API promises an answer within 2 s). */
 const ENQUEUE_TIMEOUT_MS = 1500;
-const DEDUPE_LOCK_MS = 2000;
 
-export interface EnqueuedTask {
-  taskId: string;
-  deduplicated: boolean;
-}
+export type { EnqueuedTask };
 
 /**
- * The only writer to the task queues. A task of the same type for the same target that is still waiting is
- * not queued again: its id comes back with `deduplicated`. With Redis down the caller gets a 503 within
- * ENQUEUE_TIMEOUT_MS, never a task id for a task that was not stored.
+ * The only writer to the task queues. A task whose target is gone or disabled is not queued (TaskTargets: 404,
+ * 409), so it cannot fail at once in a worker and reach the dead letters. A task of the same type for the same
+ * target that has not started its work is not queued again: its id comes back with `deduplicated` (TaskDedupe).
+ * With Redis down the
+ * caller gets a 503 within ENQUEUE_TIMEOUT_MS, never a task id for a task that was not stored.
  */
 @Injectable()
 export class TaskProducer {
@@ -30,21 +31,29 @@ export class TaskProducer {
     private readonly queues: TaskQueues,
     private readonly connections: RedisConnections,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly webhooks: WebhookNotifier,
+    private readonly ended: TaskEndedHook,
+    private readonly targets: TaskTargets,
+    private readonly dedupe: TaskDedupe,
   ) {}
 
-  /** `callbackUrl` is checked against the webhook URL policy first: a 400 naming callback_url when refused. */
+  /**
+   * `callbackUrl` is checked by the task-ended listener (the webhooks' URL policy) first: a 400 naming callback_url
+   * when refused. `jobId`, a number taken from the queue's own job counter beforehand (IdempotencyRecords), is the id
+   * the job is added under; Bull adds nothing when a job with that id exists, and the task id answered is the same.
+   */
   async enqueue<T extends TaskType>(
     type: T,
     params: Payload<T>,
-    extra: { callbackUrl?: string } = {},
+    extra: { callbackUrl?: string; jobId?: string } = {},
   ): Promise<EnqueuedTask> {
+    await this.targets.assertRunnable(type, params);
     const redis = this.connections.commandClient;
-    if (redis.status !== 'ready') throw new ServiceUnavailableError('Redis is unavailable; try again later');
-    const callbackUrl = extra.callbackUrl ? await this.webhooks.checkCallbackUrl(extra.callbackUrl) : undefined;
+    if (redis.status !== 'ready') throw new ServiceUnavailableError(REDIS_UNAVAILABLE);
+    const callbackUrl = extra.callbackUrl ? await this.ended.checkCallbackUrl(extra.callbackUrl) : undefined;
+    const add = () => this.add(type, params, callbackUrl, extra.jobId);
     const work = DEDUPLICATED[type]
-      ? this.enqueueDeduplicated(type, params, callbackUrl)
-      : this.add(type, params, callbackUrl).then((taskId) => ({ taskId, deduplicated: false }));
+      ? this.dedupe.enqueue(type, params, add)
+      : add().then((taskId) => ({ taskId, deduplicated: false }));
     return bounded(work, ENQUEUE_TIMEOUT_MS);
   }
 
@@ -59,8 +68,16 @@ export class TaskProducer {
     };
   }
 
-  private async add<T extends TaskType>(type: T, params: Payload<T>, callbackUrl: string | undefined): Promise<string> {
-    const job = await this.queues.of(type).add({ type, params, callback_url: callbackUrl }, this.jobOptions());
+  private async add<T extends TaskType>(
+    type: T,
+    params: Payload<T>,
+    callbackUrl: string | undefined,
+    jobId: string | undefined,
+  ): Promise<string> {
+    const options = jobId === undefined ? this.jobOptions() : { ...this.jobOptions(), jobId };
+    holdWritesThisTurn(this.connections.commandClient);
+    // Named by its type, so Bull Board lists `pull_hosts` rather than `__default__`; the worker takes any name.
+    const job = await this.queues.of(type).add(type, { type, params, callback_url: callbackUrl }, options);
     const taskId = formatTaskId(type, job.id);
     // With redis.min_replicas_ack (Sentinel): a 202 only once replicas hold the task, so a failover keeps it.
     if (!(await this.connections.replicated())) {
@@ -72,41 +89,4 @@ export class TaskProducer {
     this.logger.debug({ msg: `task ${taskId} queued`, task_id: taskId, type, params });
     return taskId;
   }
-
-  private async enqueueDeduplicated<T extends TaskType>(
-    type: T,
-    params: Payload<T>,
-    callbackUrl: string | undefined,
-  ): Promise<EnqueuedTask> {
-    const queue = this.queues.of(type);
-    const redis = this.connections.commandClient;
-    const key = `${this.config.queue.prefix}:dedupe:${type}:${targetKey(params)}`;
-    const lock = `${key}:lock`;
-    while ((await redis.set(lock, '1', 'PX', DEDUPE_LOCK_MS, 'NX')) !== 'OK') await pause(10);
-    try {
-      const existingId = await redis.get(key);
-      if (existingId) {
-        const existing = await queue.getJob(existingId);
-        const state = existing ? await existing.getState() : undefined;
-        if (state === 'waiting' || state === 'paused' || state === 'delayed') {
-          return { taskId: formatTaskId(type, existingId), deduplicated: true };
-        }
-      }
-      const taskId = await this.add(type, params, callbackUrl);
-      await redis.set(key, taskId.slice(type.length + 1), 'EX', this.config.queue.retentionSeconds);
-      return { taskId, deduplicated: false };
-    } finally {
-      await redis.del(lock);
-    }
-  }
 }
-
-/** The target of a task: its params in a stable order, so equal targets give equal keys. */
-function targetKey(params: object): string {
-  return Object.entries(params)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => `${name}=${String(value)}`)
-    .join(',');
-}
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

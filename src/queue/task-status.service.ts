@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidInputError, NotFoundError } from '../common/http/domain-error';
-import { bounded } from './bounded';
+import { redisReply } from '../redis/bounded';
+import { type JobState, readRawJob } from './bull-internals';
 import { DeadLetters } from './dead-letters.service';
+import { RedisConnections } from '../redis/redis-connections';
 import { TaskQueues } from './task-queues';
 import type { Queue } from 'bull';
 import { parseTaskId, type TaskData, type TaskType } from './task-types';
 
-export type TaskState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'dead';
+export type TaskState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'dead' | 'cancelled';
 
 export interface TaskStatus {
   task_id: string;
@@ -23,7 +25,6 @@ export interface TaskStatus {
   finished_at: string | null;
 }
 
-const READ_TIMEOUT_MS = 2000;
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
 
 /**
@@ -40,12 +41,13 @@ export class TaskStatusService {
   constructor(
     private readonly queues: TaskQueues,
     private readonly deadLetters: DeadLetters,
+    private readonly connections: RedisConnections,
   ) {}
 
   async get(taskId: string): Promise<TaskStatus> {
     const parsed = parseTaskId(taskId);
     if (!parsed) throw new InvalidInputError('task_id must be <type>:<number>, e.g. pull_hosts:42');
-    return bounded(this.read(taskId, parsed.type, parsed.jobId), READ_TIMEOUT_MS);
+    return redisReply(this.connections.commandClient, () => this.read(taskId, parsed.type, parsed.jobId));
   }
 
   private async read(taskId: string, type: TaskType, jobId: string): Promise<TaskStatus> {
@@ -89,40 +91,13 @@ export class TaskStatusService {
       error: state === 'completed' ? null : job.failedReason,
       created_at: iso(job.timestamp),
       started_at: iso(job.processedOn),
-      finished_at: iso(job.finishedOn),
+      finished_at: iso(job.finishedOn ?? job.cancelledOn),
     };
   }
 }
 
-/**
- * The job's hash and the list it is in, read in one script. Bull's job.getState() asks list after list; a job
- * that moves on between two of those questions (active to completed, or to delayed for a retry) is in none of
- * them when asked ("stuck"), and its hash, read apart from its state, may not match that state.
- */
-const READ_JOB = `
-local id = ARGV[1]
-local hash = redis.call('HGETALL', KEYS[1])
-if #hash == 0 then return nil end
-local state = 'stuck'
-if redis.call('ZSCORE', KEYS[2], id) then state = 'completed'
-elseif redis.call('ZSCORE', KEYS[3], id) then state = 'failed'
-elseif redis.call('ZSCORE', KEYS[4], id) then state = 'delayed'
-else
-  local lists = { { KEYS[5], 'active' }, { KEYS[6], 'waiting' }, { KEYS[7], 'paused' } }
-  for _, list in ipairs(lists) do
-    for _, member in ipairs(redis.call('LRANGE', list[1], 0, -1)) do
-      if member == id then
-        state = list[2]
-        break
-      end
-    end
-    if state ~= 'stuck' then break end
-  end
-end
-return { state, hash }`;
-
 interface JobSnapshot {
-  state: 'completed' | 'failed' | 'delayed' | 'active' | 'waiting' | 'paused' | 'stuck';
+  state: JobState;
   job: {
     params: object;
     attempts: number;
@@ -133,16 +108,14 @@ interface JobSnapshot {
     timestamp: number | null;
     processedOn: number | null;
     finishedOn: number | null;
+    cancelledOn: number | null;
   };
 }
 
 async function readJob(queue: Queue<TaskData>, jobId: string): Promise<JobSnapshot | undefined> {
-  const keys = [jobId, 'completed', 'failed', 'delayed', 'active', 'wait', 'paused'].map((key) => queue.toKey(key));
-  const reply = (await queue.client.eval(READ_JOB, keys.length, ...keys, jobId)) as [string, string[]] | null;
-  if (!reply) return undefined;
-  const [state, flat] = reply;
-  const hash = new Map<string, string>();
-  for (let i = 0; i + 1 < flat.length; i += 2) hash.set(flat[i], flat[i + 1]);
+  const raw = await readRawJob(queue, jobId);
+  if (!raw) return undefined;
+  const { state, hash } = raw;
   const json = (field: string): unknown => {
     const text = hash.get(field);
     if (text === undefined || text === '') return null;
@@ -159,7 +132,7 @@ async function readJob(queue: Queue<TaskData>, jobId: string): Promise<JobSnapsh
   const data = (json('data') ?? {}) as Partial<TaskData>;
   const opts = (json('opts') ?? {}) as { attempts?: number };
   return {
-    state: state as JobSnapshot['state'],
+    state,
     job: {
       params: data.params ?? {},
       attempts: opts.attempts ?? 1,
@@ -170,6 +143,7 @@ async function readJob(queue: Queue<TaskData>, jobId: string): Promise<JobSnapsh
       timestamp: number('timestamp'),
       processedOn: number('processedOn'),
       finishedOn: number('finishedOn'),
+      cancelledOn: number('cancelledOn'),
     },
   };
 }

@@ -1,15 +1,7 @@
-/** The guide's seven task types; each has its own Bull queue `<queue.prefix>:<type>`. */
-export const TASK_TYPES = [
-  'pull_hosts',
-  'pull_items',
-  'generate_alerts',
-  'pull_host',
-  'pull_item',
-  'push_host',
-  'push_item',
-] as const;
+import { TASK_TYPES, type TaskType } from '../common/task-type-names';
 
-export type TaskType = (typeof TASK_TYPES)[number];
+/** Each task type has its own Bull queue `<queue.prefix>:<type>`. */
+export { TASK_TYPES, type TaskType };
 
 /** What each task type carries; a wrong payload for a type is a compile error. */
 export interface TaskPayloads {
@@ -17,16 +9,20 @@ export interface TaskPayloads {
   pull_items: { monitor_id: number; host_id: number };
   pull_host: { monitor_id: number; host_id: number };
   pull_item: { monitor_id: number; host_id: number; item_id: number };
-  push_host: { monitor_id: number; host_id: number };
-  push_item: { monitor_id: number; host_id: number; item_id: number };
+  /** With `delete`, the host is deleted on the monitor, then here (DELETE /hosts/:id?on_monitor=true). */
+  push_host: { monitor_id: number; host_id: number; delete?: true };
+  /** With `delete`, the item is deleted on the monitor, then here (DELETE /items/:id?on_monitor=true). */
+  push_item: { monitor_id: number; host_id: number; item_id: number; delete?: true };
   generate_alerts: { count: number };
+  pull_alerts: { monitor_id: number };
+  acknowledge_alert: { alert_id: number };
 }
 
 export type Payload<T extends TaskType> = TaskPayloads[T];
 
 /**
- * Types whose repeat request, while the first is still waiting, returns the waiting task instead of queuing
- * another. Test alerts have no target to repeat: each request is its own task.
+ * Types whose repeat request, while the first has not started its work, returns that task instead of queuing
+ * another (TaskDedupe). Test alerts have no target to repeat: each request is its own task.
  */
 export const DEDUPLICATED: Record<TaskType, boolean> = {
   pull_hosts: true,
@@ -36,6 +32,8 @@ export const DEDUPLICATED: Record<TaskType, boolean> = {
   push_host: true,
   push_item: true,
   generate_alerts: false,
+  pull_alerts: true,
+  acknowledge_alert: true,
 };
 
 /** The data of every Bull job we enqueue. */

@@ -1,22 +1,15 @@
 import { InjectQueue } from '@nestjs/bull';
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { redactUrl } from '../common/logging/redact-url';
+import { WorkerHost } from '../queue/worker-host';
 import { ForbiddenCallbackError, parseCallbackUrl, UrlPolicy } from './url-policy';
 import { postTo } from './webhook-post';
 import { WebhookSigner } from './webhook-signer';
 import { type DeadWebhook, WEBHOOK_DEAD_QUEUE, WEBHOOK_QUEUE, type WebhookDeliveryJob } from './webhook-types';
 
 const CONCURRENCY = 8;
-const SWEEP_BATCH = 500;
-const DRAIN_TIMEOUT_MS = 5000;
 
 /** A failure retrying cannot mend: the delivery goes to the webhook dead letters at once. */
 class FinalDeliveryError extends Error {}
@@ -26,12 +19,12 @@ class FinalDeliveryError extends Error {}
  * address that passed, and counts only a 2xx as delivered. A 3xx is not followed and not retried (the
  * receiver would redirect again); a refused address is not retried either; anything else (a 5xx, a 4xx, a
  * timeout, a refused connection) is retried with exponential backoff up to `webhook.max_retries` times. A
- * delivery that fails for good is kept in the `webhooks_dead` queue.
+ * delivery that fails for good is kept in the `webhooks_dead` queue. Runs on the worker host, which sweeps,
+ * drains and closes the queues.
  */
 @Injectable()
-export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class WebhookDelivery implements OnApplicationBootstrap {
   private readonly logger = new Logger('webhooks');
-  private started = false;
 
   constructor(
     @InjectQueue(WEBHOOK_QUEUE) private readonly queue: Queue<WebhookDeliveryJob>,
@@ -39,32 +32,23 @@ export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap, Be
     private readonly policy: UrlPolicy,
     private readonly signer: WebhookSigner,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly host: WorkerHost,
   ) {}
 
-  onModuleInit(): void {
-    for (const queue of [this.queue, this.dead] as Queue[]) {
-      queue.on('error', () => undefined); // QueueLifecycle already reports Redis being down
-      // Close without waiting for active jobs: beforeApplicationShutdown has given them their time.
-      (queue as Queue & { onApplicationShutdown?: () => Promise<void> }).onApplicationShutdown = () =>
-        queue.close(true).catch(() => undefined);
-    }
-  }
-
   onApplicationBootstrap(): void {
-    if (this.config.role === 'api') return;
-    this.started = true;
-    this.queue.on('failed', (job: Job<WebhookDeliveryJob>, error: Error) => {
-      if (job.finishedOn) void this.bury(job, error.message);
+    if (!this.host.runsWorkers) return;
+    this.host.run<WebhookDeliveryJob>({
+      queue: this.queue,
+      jobs: 'webhook deliveries',
+      concurrency: CONCURRENCY,
+      handle: (job) => this.deliver(job),
+      isFinal: (error) => error instanceof FinalDeliveryError,
+      dead: {
+        bury: (job, reason) => this.bury(job, reason),
+        holds: async (job) => Boolean(await this.dead.getJob(String(job.id))),
+      },
+      describe: (job) => `webhook ${job.data.event} for task ${job.data.task_id}`,
     });
-    this.queue
-      .process(CONCURRENCY, (job: Job<WebhookDeliveryJob>) => this.deliver(job))
-      .catch((error: Error) => this.logger.error({ msg: 'webhook deliveries could not start', err: error }));
-    void this.sweep();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    if (!this.started) return;
-    await Promise.race([this.queue.pause(true).catch(() => undefined), sleep(DRAIN_TIMEOUT_MS)]);
   }
 
   async deliver(job: Job<WebhookDeliveryJob>): Promise<{ status: number }> {
@@ -90,12 +74,15 @@ export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap, Be
         throw new FinalDeliveryError(`receiver answered ${status}; redirects are not followed`);
       throw new Error(`receiver answered ${status}`);
     } catch (error) {
-      const final = error instanceof FinalDeliveryError || error instanceof ForbiddenCallbackError;
-      if (final) await job.discard();
-      const reason =
-        error instanceof ForbiddenCallbackError ? `callback_url ${error.message}` : (error as Error).message;
-      this.logger.warn({ msg: `webhook ${event} for task ${taskId} failed: ${reason}`, ...context, final });
-      throw final ? new Error(reason) : error;
+      const failure =
+        error instanceof ForbiddenCallbackError ? new FinalDeliveryError(`callback_url ${error.message}`) : error;
+      const final = failure instanceof FinalDeliveryError;
+      this.logger.warn({
+        msg: `webhook ${event} for task ${taskId} failed: ${(failure as Error).message}`,
+        ...context,
+        final,
+      });
+      throw failure;
     }
   }
 
@@ -119,10 +106,15 @@ export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap, Be
       failed_at: new Date(job.finishedOn ?? Date.now()).toISOString(),
     };
     try {
-      await this.dead.add(letter, { jobId: String(job.id), removeOnComplete: false, removeOnFail: false });
+      await this.dead.add(letter.event, letter, {
+        jobId: String(job.id),
+        removeOnComplete: false,
+        removeOnFail: false,
+      });
       this.logger.warn({
         msg: `webhook ${letter.event} for task ${letter.task_id} moved to the webhook dead letters`,
         ...letter,
+        url: redactUrl(letter.url),
       });
     } catch (error) {
       this.logger.error({
@@ -131,21 +123,4 @@ export class WebhookDelivery implements OnModuleInit, OnApplicationBootstrap, Be
       });
     }
   }
-
-  /** Keeps every delivery that ended failed but never reached the dead letters (a process died in between). */
-  private async sweep(): Promise<void> {
-    try {
-      for (let start = 0; ; start += SWEEP_BATCH) {
-        const failed = await this.queue.getFailed(start, start + SWEEP_BATCH - 1);
-        for (const job of failed) {
-          if (!(await this.dead.getJob(String(job.id)))) await this.bury(job, job.failedReason ?? 'failed');
-        }
-        if (failed.length < SWEEP_BATCH) break;
-      }
-    } catch (error) {
-      this.logger.warn({ msg: 'could not sweep the failed webhooks', reason: (error as Error).message });
-    }
-  }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -4,6 +4,7 @@ import type { Queue } from 'bull';
 import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../common/http/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { type EndedTask, TaskEndedHook, type TaskEndedListener } from '../queue/task-ended.hook';
 import { UrlPolicy } from './url-policy';
 import { WebhookSigner } from './webhook-signer';
 import {
@@ -14,22 +15,12 @@ import {
   type WebhookPayload,
 } from './webhook-types';
 
-/** A task as it ended, with the callback its client asked for. */
-export interface EndedTask {
-  taskId: string;
-  type: string;
-  params: object;
-  callbackUrl?: string;
-  attempts: number;
-  finishedAt: number;
-}
-
 /**
- * The queue module's way in: checks callback URLs at enqueue and queues one delivery per task and event when
- * a task with a callback ends. Delivering is WebhookDelivery's job, in the worker processes.
+ * The webhooks' listener on the queue's task-ended hook: checks callback URLs at enqueue and queues one delivery
+ * per task and event when a task with a callback ends. Delivering is WebhookDelivery's job, in the worker processes.
  */
 @Injectable()
-export class WebhookNotifier {
+export class WebhookNotifier implements TaskEndedListener {
   private readonly logger = new Logger('webhooks');
 
   constructor(
@@ -37,7 +28,10 @@ export class WebhookNotifier {
     private readonly policy: UrlPolicy,
     private readonly signer: WebhookSigner,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    hook: TaskEndedHook,
+  ) {
+    hook.subscribe(this);
+  }
 
   /** The URL to store with the task, or a 400 naming callback_url. */
   async checkCallbackUrl(url: string): Promise<string> {
@@ -55,6 +49,10 @@ export class WebhookNotifier {
 
   dead(task: EndedTask, error: string): Promise<void> {
     return this.notify('task.dead', task, { error });
+  }
+
+  cancelled(task: EndedTask): Promise<void> {
+    return this.notify('task.cancelled', task, {});
   }
 
   private async notify(event: WebhookEvent, task: EndedTask, outcome: { result?: unknown; error?: string }) {
@@ -77,7 +75,7 @@ export class WebhookNotifier {
     };
     const keepFor = { age: this.config.queue.retentionSeconds, count: this.config.queue.retentionCount };
     // The job id makes a second notice for the same task and event (a re-run, a second bury) a no-op.
-    await this.queue.add(job, {
+    await this.queue.add(event, job, {
       jobId: deliveryJobId(event, task.taskId),
       attempts: this.config.webhook.maxRetries + 1,
       backoff: { type: 'exponential', delay: this.config.webhook.backoffMs },

@@ -3,7 +3,7 @@ export const WEBHOOK_QUEUE = 'webhooks';
 /** Worker-less Bull queue of deliveries that failed for good; job id = the delivery's job id. */
 export const WEBHOOK_DEAD_QUEUE = 'webhooks_dead';
 
-export type WebhookEvent = 'task.completed' | 'task.dead';
+export type WebhookEvent = 'task.completed' | 'task.dead' | 'task.cancelled';
 
 /** What is POSTed to the callback URL. */
 export interface WebhookPayload {

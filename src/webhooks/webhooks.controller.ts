@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Privilege, RequirePrivilege } from '../auth/decorators';
 import { PaginationQuery } from '../common/http/pagination.dto';
-import { bounded } from '../queue/bounded';
+import { bounded } from '../redis/bounded';
 import { WebhookDelivery } from './webhook-delivery.processor';
 import { DeadWebhookPageResponse } from './webhooks.dto';
 
@@ -17,6 +17,7 @@ export class WebhooksController {
   @Get('dead')
   @RequirePrivilege(Privilege.Write)
   @ApiOkResponse({ type: DeadWebhookPageResponse, description: 'Deliveries that failed for good, newest first' })
+  @ApiBadRequestResponse({ description: 'limit or offset invalid' })
   async dead(@Query() query: PaginationQuery): Promise<DeadWebhookPageResponse> {
     const page = await bounded(this.delivery.listDead(query.limit, query.offset), READ_TIMEOUT_MS);
     return { ...page, limit: query.limit, offset: query.offset };

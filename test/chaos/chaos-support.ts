@@ -7,6 +7,7 @@ import { freePort, hasRedisServerBinary, redisAnswers } from '../support/redis-s
 import { ServiceProcess, waitFor } from '../support/service-process';
 import { ADMIN_PASSWORD, ADMIN_USERNAME } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { sleep } from '../support/time';
 
 /** Where each part leaves the figures of its last run (one JSON file per part); docs/reliability.md reports them. */
 export const RESULTS_DIR = join(process.cwd(), 'test', 'chaos', 'results');
@@ -29,8 +30,6 @@ export async function recordFigures(part: string, figures: Record<string, unknow
   writeFileSync(file, await prettier.format(JSON.stringify(record), { ...options, filepath: file }));
   console.log(`chaos ${part}: ${JSON.stringify(record)}`);
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A private redis-server on a free loopback port that keeps what it acknowledged (AOF, fsync on every write), so
@@ -134,9 +133,13 @@ export class Cluster {
       NAGARE_ADMIN_PASSWORD: ADMIN_PASSWORD,
       QUEUE_PREFIX: this.prefix,
       TASK_BACKOFF_MS: '50',
+      // The suites queue hundreds of tasks a minute as one user, past the per-user default.
+      QUOTA_ENQUEUE_PER_MINUTE: '1000000',
       NAGARE_ROLE: role,
       HOST: '127.0.0.1',
       PORT: String(await freePort()),
+      // Off: the suites run several workers on this machine, which would all want the default 8081.
+      WORKER_PROBE_PORT: '0',
       ...this.common,
       ...extra,
     };
@@ -168,7 +171,11 @@ export class Cluster {
       'the worker to take tasks',
       () => {
         if (worker.status) throw new Error(`the worker exited: ${JSON.stringify(worker.status)}\n${worker.stderr}`);
-        return worker.systemLog().includes(`worker takes ${type} tasks`) ? true : undefined;
+        const taking = worker
+          .systemLog()
+          .split('\n')
+          .some((line) => line.includes('"msg":"worker takes tasks"') && line.includes(`"${type}":`));
+        return taking ? true : undefined;
       },
       60_000,
     );

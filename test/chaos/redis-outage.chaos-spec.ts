@@ -1,5 +1,6 @@
 import type { ServiceProcess } from '../support/service-process';
-import { Client, Cluster, DurableRedis, recordFigures, settle, sleep } from './chaos-support';
+import { Client, Cluster, DurableRedis, recordFigures, settle } from './chaos-support';
+import { sleep } from '../support/time';
 
 /**
  * Part 2, Redis outage: an API process and a worker process on a private Redis, under a steady enqueue load, while

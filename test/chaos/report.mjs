@@ -17,6 +17,7 @@ const PARTS = [
   ['redis-outage', '2. Redis outage'],
   ['shutdown', '3. Shutdown'],
   ['fuzz', '4. Bad input'],
+  ['fuzz-1mb', '4. Bad input, production body limit'],
   ['auth', '5. Auth'],
 ];
 
@@ -73,6 +74,7 @@ const summary = {
     n((get('shutdown', 'drain.lost') ?? 0) + (get('shutdown', 'requeue.lost') ?? 0)),
   ],
   fuzz: [`${n(get('fuzz', 'requests'))} requests`, '–', '–', n(get('fuzz', 'http_5xx')), '–'],
+  'fuzz-1mb': [`${n(get('fuzz-1mb', 'requests'))} requests`, '–', '–', n(get('fuzz-1mb', 'http_5xx')), '–'],
   auth: [
     `${n((get('auth', 'bad_tokens.requests') ?? 0) + (get('auth', 'low_privilege.requests') ?? 0))} requests`,
     '–',

@@ -1,9 +1,9 @@
 import { monitorBody } from '../support/inventory-factory';
-import { SlowZabbixProxy } from '../support/queue-helpers';
 import { RedisServer } from '../support/redis-server';
 import { type ServiceProcess, waitFor } from '../support/service-process';
 import { ZabbixInventoryFixture } from '../support/zabbix-inventory-fixture';
 import { Client, Cluster, logEntries, recordFigures, settle } from './chaos-support';
+import { SlowZabbixProxy } from '../support/zabbix-fakes';
 
 /**
  * Part 3, shutdown: SIGTERM to a worker process while it runs 20 pull_hosts tasks (each held mid-way at a Zabbix

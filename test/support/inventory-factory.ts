@@ -57,11 +57,11 @@ export async function unreachableUrl(): Promise<string> {
 /** Every monitor password the factories make contains this mark, so a leak of any of them can be searched for. */
 export const MONITOR_PASSWORD_MARK = 'zbx-secret-';
 
-/** Fails when the raw JSON of a response carries a monitor password or any password or auth-token field. */
+/** Fails when the raw JSON of a response carries a monitor password or any password, auth-token or API-token field. */
 export function expectNoMonitorSecrets(res: request.Response, ...passwords: string[]): void {
   expect(res.text).not.toContain(MONITOR_PASSWORD_MARK);
   for (const password of passwords) expect(res.text).not.toContain(password);
-  expect(res.text).not.toMatch(/"[^"]*(password|auth_?token)[^"]*"\s*:/i);
+  expect(res.text).not.toMatch(/"[^"]*(password|auth_?token|api_?token)[^"]*"\s*:/i);
 }
 
 export interface MonitorBody {
@@ -104,9 +104,11 @@ export interface MonitorJson {
 export interface HostJson {
   id: number;
   name: string;
+  technical_name: string | null;
   monitor_id: number | null;
   external_id: string | null;
   group_id: number | null;
+  group_ids: number[];
   ip_addr: string | null;
   description: string;
   enabled: boolean;
@@ -147,8 +149,10 @@ export async function createMonitor(api: Api, overrides: Partial<MonitorBody> = 
 
 export interface HostBody {
   name: string;
+  technical_name?: string;
   monitor_id?: number;
   group_id?: number;
+  group_ids?: number[];
   ip_addr?: string;
   description?: string;
   enabled?: boolean;

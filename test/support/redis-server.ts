@@ -100,3 +100,10 @@ export class RedisServer {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** The Redis Jest's global setup found or started for the suites. */
+export function testRedisUrl(): string {
+  const url = process.env.NAGARE_TEST_REDIS_URL;
+  if (!url) throw new Error('NAGARE_TEST_REDIS_URL is unset: run the suites through jest so global setup finds Redis');
+  return url;
+}

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { freePort, hasRedisServerBinary } from './redis-server';
+import { sleep } from './time';
 
 export const MASTER_NAME = 'mymaster';
 
@@ -23,8 +24,6 @@ interface Member {
 export function hasRedisSentinelBinary(): boolean {
   return spawnSync('redis-sentinel', ['--version'], { stdio: 'ignore' }).status === 0;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A real Redis Sentinel setup on loopback: a master, one replica and three sentinels (quorum 2), each a process

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { sleep } from './time';
 
 /** The built service, as `npm start` runs it. npm test builds it first (pretest). */
 export const MAIN_JS = join(process.cwd(), 'dist', 'main.js');
@@ -188,8 +189,4 @@ export function acceptsConnections(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

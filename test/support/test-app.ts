@@ -48,6 +48,11 @@ export function testEnv(
     NAGARE_ADMIN_USERNAME: ADMIN_USERNAME,
     NAGARE_ADMIN_PASSWORD: ADMIN_PASSWORD,
     QUEUE_PREFIX: `nagare-test:${randomBytes(4).toString('hex')}`,
+    // Suites queue hundreds of tasks a minute as one user; test/quotas.e2e-spec.ts sets the quota it tests.
+    QUOTA_ENQUEUE_PER_MINUTE: '1000000',
+    // Off: several workers run side by side in a suite, and 8081 is everyone's default. test/worker-probe.e2e-spec.ts
+    // gives its worker a free port.
+    WORKER_PROBE_PORT: '0',
     ...overrides,
   };
 }
@@ -60,7 +65,7 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
   const dir = mkdtempSync(join(tmpdir(), 'nagare-e2e-'));
   const database = await createTestDatabase(dir);
   const config = loadConfig(testEnv(dir, database, overrides), dir);
-  const rootLogger = createRootLogger({ dir: config.log.dir, level: config.log.level, stdout: false, sync: true });
+  const rootLogger = createRootLogger({ ...config.log, stdout: false, sync: true });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: new PinoLoggerService(rootLogger) });
   await configureHttp(app, config, rootLogger);
@@ -77,7 +82,7 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
       return res.body.token as string;
     },
     systemLog() {
-      return readFileSync(join(config.log.dir, SYSTEM_LOG_FILE), 'utf8');
+      return readFileSync(join(config.log.dir ?? dir, SYSTEM_LOG_FILE), 'utf8');
     },
     async close() {
       await app.close();

@@ -1,5 +1,20 @@
 import { FakeZabbix, fakeHost, fakeItem } from './zabbix';
 
+/** When the fixture's collected items got their last value (Zabbix `lastclock`, seconds). */
+export const FIXTURE_CLOCK = 1_764_000_000;
+/** Every UNSUPPORTED_EVERY-th item of a host (the last of ten) is not supported, as real Zabbix reports one. */
+export const UNSUPPORTED_EVERY = 10;
+export const UNSUPPORTED_ERROR =
+  'Value of type "string" is not suitable for value type "Numeric (unsigned)". Value "n/a"';
+
+/** The value, clock and state of a host's i-th item, as Zabbix answers item.get. */
+function fixtureItemFields(i: number): Record<string, string> {
+  if (i % UNSUPPORTED_EVERY === UNSUPPORTED_EVERY - 1) {
+    return { lastvalue: '0', lastclock: '0', state: '1', error: UNSUPPORTED_ERROR };
+  }
+  return { lastvalue: String(i), lastclock: String(FIXTURE_CLOCK + i), state: '0', error: '' };
+}
+
 /**
  * A Zabbix-compatible server holding a generated inventory (hosts × items per host) that a test can change
  * between pulls: for the sync at scale and for what a real server cannot be made to do on demand.
@@ -20,7 +35,7 @@ export class ZabbixInventoryFixture {
           interfaces: [
             {
               interfaceid: `9${hostid}`,
-              ip: `10.${(h >> 16) & 255}.${(h >> 8) & 255}.${h & 255}`,
+              ip: `127.${(h >> 16) & 255}.${(h >> 8) & 255}.${h & 255}`,
               dns: '',
               port: '10050',
               type: '1',
@@ -33,7 +48,7 @@ export class ZabbixInventoryFixture {
       );
       for (let i = 0; i < itemsPerHost; i++) {
         const itemid = String(1_000_000 + h * itemsPerHost + i);
-        fixture.items.set(itemid, fakeItem(itemid, hostid, { lastvalue: String(i) }));
+        fixture.items.set(itemid, fakeItem(itemid, hostid, fixtureItemFields(i)));
       }
     }
     fixture.fake
@@ -46,7 +61,11 @@ export class ZabbixInventoryFixture {
         if (itemIds) return itemIds.flatMap((id) => fixture.items.get(String(id)) ?? []);
         const hostIds = new Set((request.params.hostids as string[]).map(String));
         return [...fixture.items.values()].filter((item) => hostIds.has(String(item.hostid)));
-      });
+      })
+      // A monitor with no problem open: an alert pull finds nothing to add or resolve.
+      .on('problem.get', () => [])
+      .on('trigger.get', () => [])
+      .on('event.get', () => []);
     return fixture;
   }
 

@@ -54,6 +54,9 @@ export interface FakeZabbixOptions {
 }
 
 export const SESSION_TERMINATED = 'Session terminated, re-login, please.';
+/** What Zabbix (6.0 and 7.0 alike) answers a deleted or disabled API token, and an expired one. */
+export const NOT_AUTHORIZED = 'Not authorized.';
+export const API_TOKEN_EXPIRED = 'API token expired.';
 export const LOGIN_REFUSED = 'Incorrect user name or password or account is temporarily blocked.';
 
 /**
@@ -67,6 +70,8 @@ export class FakeZabbix {
   /** Tokens issued by user.login, in order. */
   readonly issued: string[] = [];
   private readonly live = new Set<string>();
+  /** API tokens revoked or expired, with the error Zabbix answers them with. */
+  private readonly refused = new Map<string, FakeRpcError>();
   private readonly handlers = new Map<string, FakeHandler>();
   private rawHandler?: RawHandler;
 
@@ -112,6 +117,24 @@ export class FakeZabbix {
 
   calls(method: string): FakeRequest[] {
     return this.requests.filter((request) => request.method === method);
+  }
+
+  /** An API token, as token.generate gives one: accepted without any user.login. */
+  issueApiToken(): string {
+    const token = randomBytes(32).toString('hex');
+    this.live.add(token);
+    return token;
+  }
+
+  /** From now on the token is refused as Zabbix refuses a deleted or disabled one, or `expired` as an expired one. */
+  revokeApiToken(token: string, how: 'revoked' | 'expired' = 'revoked'): void {
+    this.live.delete(token);
+    this.refused.set(
+      token,
+      how === 'expired'
+        ? new FakeRpcError(API_TOKEN_EXPIRED, -32500, 'Application error.')
+        : new FakeRpcError(NOT_AUTHORIZED),
+    );
   }
 
   /** Ends every session, as a server-side logout or a session timeout would. */
@@ -178,6 +201,8 @@ export class FakeZabbix {
     }
     const token = this.atLeast64 ? request.bearer : request.auth;
     if (token === undefined) throw new FakeRpcError('Not authorized.');
+    const refusal = this.refused.get(token);
+    if (refusal) throw refusal;
     if (!this.live.has(token)) throw new FakeRpcError(SESSION_TERMINATED);
     const handler = this.handlers.get(request.method);
     if (!handler)
@@ -211,7 +236,7 @@ export function fakeHost(hostid: string, overrides: Record<string, unknown> = {}
     status: '0',
     groups: [{ groupid: '2', name: 'Linux servers' }],
     interfaces: [
-      { interfaceid: `9${hostid}`, ip: '10.0.0.1', dns: '', port: '10050', type: '1', main: '1', useip: '1' },
+      { interfaceid: `9${hostid}`, ip: '127.0.0.1', dns: '', port: '10050', type: '1', main: '1', useip: '1' },
     ],
     ...overrides,
   };
@@ -233,6 +258,8 @@ export function fakeItem(
     value_type: '3',
     status: '0',
     lastclock: '0',
+    state: '0',
+    error: '',
     ...overrides,
   };
 }
@@ -243,17 +270,28 @@ export interface ZabbixEnv {
   url: string;
   user: string;
   password: string;
+  /** The zabbix_server trapper port on 127.0.0.1 (ZABBIX_TRAPPER_PORT), for values sent with the sender protocol. */
+  trapperPort: number | null;
 }
 
-/** The real Zabbix to test against, from ZABBIX_URL / ZABBIX_USER / ZABBIX_PASSWORD; null when not configured. */
+/**
+ * The real Zabbix to test against, from ZABBIX_URL / ZABBIX_USER / ZABBIX_PASSWORD / ZABBIX_TRAPPER_PORT; null
+ * when not configured.
+ */
 export function zabbixEnv(env: NodeJS.ProcessEnv = process.env): ZabbixEnv | null {
   if (!env.ZABBIX_URL) return null;
-  return { url: env.ZABBIX_URL, user: env.ZABBIX_USER ?? 'Admin', password: env.ZABBIX_PASSWORD ?? 'zabbix' };
+  const trapperPort = Number(env.ZABBIX_TRAPPER_PORT);
+  return {
+    url: env.ZABBIX_URL,
+    user: env.ZABBIX_USER ?? 'Admin',
+    password: env.ZABBIX_PASSWORD ?? 'zabbix',
+    trapperPort: Number.isInteger(trapperPort) && trapperPort > 0 ? trapperPort : null,
+  };
 }
 
 const HOW_TO_GET_ZABBIX =
   'Start one and export its settings with `set -a; eval "$(bash scripts/zabbix-local.sh up)"; set +a` ' +
-  '(ZABBIX_URL, ZABBIX_USER, ZABBIX_PASSWORD).';
+  '(ZABBIX_URL, ZABBIX_USER, ZABBIX_PASSWORD, ZABBIX_TRAPPER_PORT), or for Zabbix 7.0 see the README.';
 
 /**
  * A describe block that needs a real Zabbix. Without ZABBIX_URL it does not pass silently: it fails, saying
@@ -280,6 +318,17 @@ export function describeZabbix(name: string, body: (env: ZabbixEnv) => void): vo
       );
     });
   });
+}
+
+/** Polls `check` until it resolves to something other than undefined, or fails naming what it waited for. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /** A short id unique to this run, for names that must not collide with earlier runs' leftovers. */
@@ -314,6 +363,12 @@ export class ZabbixApi {
     const version = (await rawCall(endpoint, 'apiinfo.version', {})) as string;
     const token = (await rawCall(endpoint, 'user.login', { username: env.user, password: env.password })) as string;
     return new ZabbixApi(endpoint, version, token);
+  }
+
+  /** host.get's group selector: `selectHostGroups` from 6.2 (deprecated `selectGroups` before, answered as `groups`). */
+  get hostGroupsParam(): 'selectHostGroups' | 'selectGroups' {
+    const [major, minor] = this.version.split('.').map(Number);
+    return major > 6 || (major === 6 && minor >= 2) ? 'selectHostGroups' : 'selectGroups';
   }
 
   call<T = unknown>(method: string, params: unknown, token: string = this.token): Promise<T> {

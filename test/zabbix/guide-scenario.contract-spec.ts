@@ -88,11 +88,21 @@ describeZabbix("the guide's test scenario", (zabbix) => {
     expect(workerLines.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('3. shows the queue statistics with the seven task types', async () => {
+  it("3. shows the queue statistics with the guide's seven task types, and the alerts' two", async () => {
     const res = await call('GET', '/api/v1/queue/stats');
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual(
-      ['generate_alerts', 'pull_host', 'pull_hosts', 'pull_item', 'pull_items', 'push_host', 'push_item'].sort(),
+      [
+        'generate_alerts',
+        'pull_host',
+        'pull_hosts',
+        'pull_item',
+        'pull_items',
+        'push_host',
+        'push_item',
+        'pull_alerts',
+        'acknowledge_alert',
+      ].sort(),
     );
     for (const count of Object.values(res.body)) expect(Number.isInteger(count)).toBe(true);
   });

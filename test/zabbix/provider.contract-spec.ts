@@ -5,8 +5,9 @@ import { ZabbixProvider } from '../../src/monitors/providers/zabbix/zabbix.provi
 import { describeZabbix, runId, ZabbixApi, ZabbixApiError } from '../support/zabbix';
 
 /*
- * The Zabbix provider against a real Zabbix (6.0 from scripts/zabbix-local.sh in CI). Everything it creates
- * carries this run's id and is deleted afterwards; the built-in "Zabbix server" host is only read.
+ * The Zabbix provider against a real Zabbix (in CI: 6.0 from scripts/zabbix-local.sh, then 7.0 from
+ * scripts/zabbix7-local.sh). Everything it creates carries this run's id and is deleted afterwards; the built-in
+ * "Zabbix server" host is only read. Test hosts get loopback addresses only: a zabbix_server runs beside them.
  */
 describeZabbix('ZabbixProvider against a real Zabbix (contract)', (env) => {
   const run = runId();
@@ -20,14 +21,15 @@ describeZabbix('ZabbixProvider against a real Zabbix (contract)', (env) => {
   let hostCount = 0;
 
   const newProvider = (options: ConstructorParameters<typeof ZabbixProvider>[0] = {}) =>
-    new ZabbixProvider({ ...options, tokenListener: (monitorId, token) => void tokens.push({ monitorId, token }) });
+    new ZabbixProvider(options, { keep: async (monitorId, token) => void tokens.push({ monitorId, token }) });
 
   const hostDraft = (overrides: Partial<HostDraft> = {}): HostDraft => ({
     name: `Nagare ${run} host ${++hostCount}`,
     description: `pushed by the contract suite, run ${run}`,
-    ipAddr: '192.0.2.10',
+    ipAddr: '127.0.2.10',
     enabled: true,
-    groupName,
+    technicalName: null,
+    groupNames: [groupName],
     ...overrides,
   });
 
@@ -53,7 +55,6 @@ describeZabbix('ZabbixProvider against a real Zabbix (contract)', (env) => {
       hostids: [hostid],
       output: ['host', 'name', 'status'],
       selectInterfaces: ['ip', 'dns', 'useip', 'port', 'type', 'main'],
-      selectGroups: ['name'],
     });
     return host;
   };
@@ -105,9 +106,9 @@ describeZabbix('ZabbixProvider against a real Zabbix (contract)', (env) => {
     if (problems.length) throw new Error(`Cleanup left things behind in Zabbix: ${problems.join('; ')}`);
   });
 
-  it('answers check with the 6.0.x version of the server', async () => {
+  it('answers check with the version of the server, a 6.0.x or 7.0.x LTS', async () => {
     const { version } = await provider.check(target);
-    expect(version).toMatch(/^6\.0\.\d+$/);
+    expect(version).toMatch(/^(6|7)\.0\.\d+$/);
     expect(version).toBe(api.version);
   });
 
@@ -140,29 +141,32 @@ describeZabbix('ZabbixProvider against a real Zabbix (contract)', (env) => {
         name: draft.name,
         description: draft.description,
         enabled: true,
-        ipAddr: '192.0.2.10',
+        ipAddr: '127.0.2.10',
         groups: [{ externalId: group.groupid, name: groupName }],
       },
     ]);
     expect(await rawHost(id)).toMatchObject({
       status: '0',
-      interfaces: [{ ip: '192.0.2.10', useip: '1', port: '10050', type: '1', main: '1' }],
+      interfaces: [{ ip: '127.0.2.10', useip: '1', port: '10050', type: '1', main: '1' }],
     });
     // A second host in the same group finds the group instead of creating another.
     await pushHost();
     await expect(groupsNamed(groupName)).resolves.toHaveLength(1);
   });
 
-  it('creates a host without an address on 127.0.0.1, and one with a DNS name connecting by name', async () => {
+  it('creates a host without an address with no interface, and one with a DNS name connecting by name', async () => {
     const { id: noAddress } = await pushHost({ ipAddr: null });
-    const { id: byName } = await pushHost({ ipAddr: 'nagare-contract.example.org' });
+    const { id: byName } = await pushHost({ ipAddr: 'nagare-contract.localhost' });
     const [first, second] = await Promise.all([rawHost(noAddress), rawHost(byName)]);
-    expect(first.interfaces).toEqual([expect.objectContaining({ ip: '127.0.0.1', useip: '1' })]);
+    expect(first.interfaces).toEqual([]);
     expect(second.interfaces).toEqual([
-      expect.objectContaining({ ip: '', dns: 'nagare-contract.example.org', useip: '0' }),
+      expect.objectContaining({ ip: '', dns: 'nagare-contract.localhost', useip: '0' }),
     ]);
-    const [listed] = await provider.listHosts(target, [byName]);
-    expect(listed.ipAddr).toBe('nagare-contract.example.org');
+    const listed = await provider.listHosts(target, [noAddress, byName]);
+    expect(Object.fromEntries(listed.map((host) => [host.externalId, host.ipAddr]))).toEqual({
+      [noAddress]: null,
+      [byName]: 'nagare-contract.localhost',
+    });
   });
 
   it('updates a pushed host: name, description, IP, status and group change, the technical name stays', async () => {
@@ -171,9 +175,9 @@ describeZabbix('ZabbixProvider against a real Zabbix (contract)', (env) => {
     const changed = hostDraft({
       name: `Nagare ${run} renamed`,
       description: 'changed by updateHost',
-      ipAddr: '192.0.2.99',
+      ipAddr: '127.0.2.99',
       enabled: false,
-      groupName: `${groupName} moved`,
+      groupNames: [`${groupName} moved`],
     });
     await provider.updateHost(target, id, changed);
 
@@ -181,15 +185,15 @@ describeZabbix('ZabbixProvider against a real Zabbix (contract)', (env) => {
     expect(host).toMatchObject({
       name: changed.name,
       description: 'changed by updateHost',
-      ipAddr: '192.0.2.99',
+      ipAddr: '127.0.2.99',
       enabled: false,
       groups: [{ externalId: expect.any(String), name: `${groupName} moved` }],
     });
     expect(host.host).toBe(technical);
-    expect((await rawHost(id)).interfaces).toEqual([expect.objectContaining({ ip: '192.0.2.99', useip: '1' })]);
+    expect((await rawHost(id)).interfaces).toEqual([expect.objectContaining({ ip: '127.0.2.99', useip: '1' })]);
   });
 
-  it('creates items on a pushed host and finds them by host and by id with key, value type and units', async () => {
+  it('creates items on a pushed host and finds them by host and by id with key, value type, units and description', async () => {
     const { id: hostId } = await pushHost();
     const numeric = await provider.createItem(target, hostId, itemDraft());
     const text = await provider.createItem(
@@ -209,8 +213,11 @@ describeZabbix('ZabbixProvider against a real Zabbix (contract)', (env) => {
           valueType: 0,
           lastValue: null,
           units: 'rps',
+          description: 'pushed by the contract suite',
           enabled: true,
           lastClock: null,
+          state: 'normal',
+          stateError: '',
         },
         expect.objectContaining({ externalId: text, key: `nagare.status[${run}]`, valueType: 4, enabled: false }),
       ]),

@@ -21,3 +21,7 @@ export const ALERT_SEVERITIES = [
 ] as const;
 
 export const ALERT_STATUSES = [AlertStatus.Active, AlertStatus.Acknowledged, AlertStatus.Resolved] as const;
+
+/** Where an alert comes from: a monitor's problem, or the test generator (and alerts made by hand). */
+export const ALERT_SOURCES = ['zabbix', 'test'] as const;
+export type AlertSource = (typeof ALERT_SOURCES)[number];

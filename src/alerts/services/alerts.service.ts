@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Not, Repository } from 'typeorm';
+import { Not } from 'typeorm';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../common/http/domain-error';
 import type { Page } from '../../common/http/pagination.dto';
+import type { ReadRepository } from '../../database/read-repository';
 import { Host } from '../../monitors/entities/host.entity';
 import { Item } from '../../monitors/entities/item.entity';
 import { containsAny, containsPattern } from '../../monitors/services/like-pattern';
@@ -10,13 +11,17 @@ import { alertScore, COUNTED_STATUSES, doubledWeightSql } from '../alert-score';
 import type { AlertQuery, CreateAlertDto, UpdateAlertDto } from '../dto/alert.dto';
 import { Alert } from '../entities/alert.entity';
 import { AlertStatus } from '../entities/alert-levels';
+import { TaskProducer } from '../../queue/task-producer.service';
+import { AlertsWriter } from './alerts-writer';
 
 @Injectable()
 export class AlertsService {
   constructor(
-    @InjectRepository(Alert) private readonly alerts: Repository<Alert>,
-    @InjectRepository(Host) private readonly hosts: Repository<Host>,
-    @InjectRepository(Item) private readonly items: Repository<Item>,
+    @InjectRepository(Alert) private readonly alerts: ReadRepository<Alert>,
+    @InjectRepository(Host) private readonly hosts: ReadRepository<Host>,
+    @InjectRepository(Item) private readonly items: ReadRepository<Item>,
+    private readonly writer: AlertsWriter,
+    private readonly tasks: TaskProducer,
   ) {}
 
   /** Newest first; every filter narrows (AND). */
@@ -32,6 +37,7 @@ export class AlertsService {
     if (query.status !== undefined) qb.andWhere('alert.status = :status', { status: query.status });
     if (query.host_id !== undefined) qb.andWhere('alert.host_id = :hostId', { hostId: query.host_id });
     if (query.item_id !== undefined) qb.andWhere('alert.item_id = :itemId', { itemId: query.item_id });
+    if (query.source !== undefined) qb.andWhere('alert.source = :source', { source: query.source });
     if (query.q) qb.andWhere(containsAny(['alert.message'], 'q'), { q: containsPattern(query.q) });
     if (from) qb.andWhere('alert.created_at >= :from', { from });
     if (to) qb.andWhere('alert.created_at <= :to', { to });
@@ -45,14 +51,10 @@ export class AlertsService {
     return alert;
   }
 
-  /**
-   * Writes are single statements, never save(): on SQLite every query of the process shares one connection, and
-   * save() would open a transaction of its own that collides with one a concurrent task has open.
-   */
   async create(input: CreateAlertDto): Promise<Alert> {
     const hostId = await this.resolveTarget(input.host_id, input.item_id);
     const now = new Date();
-    const { identifiers } = await this.alerts.insert({
+    const id = await this.writer.insert({
       message: input.message,
       severity: input.severity,
       status: AlertStatus.Active,
@@ -63,7 +65,7 @@ export class AlertsService {
       createdAt: now,
       updatedAt: now,
     });
-    return this.get(identifiers[0].id as number);
+    return this.get(id);
   }
 
   /**
@@ -74,28 +76,42 @@ export class AlertsService {
   async update(id: number, changes: UpdateAlertDto, username: string): Promise<Alert> {
     const alert = await this.get(id);
     const now = new Date();
+    if (changes.status === AlertStatus.Resolved && alert.source === 'zabbix') {
+      throw new ConflictError(`Alert ${id} is a problem on monitor ${alert.monitorId}: it is resolved there, not here`);
+    }
     if (changes.status === AlertStatus.Acknowledged) {
       if (alert.status === AlertStatus.Resolved) {
         throw new ConflictError(`Alert ${id} is resolved; it can no longer be acknowledged`);
       }
-      await this.alerts.update(
+      await this.writer.update(
         { id, status: AlertStatus.Active },
         { status: AlertStatus.Acknowledged, acknowledgedBy: username, acknowledgedAt: now },
       );
+      await this.acknowledgeOnMonitor(id);
     }
     if (changes.status === AlertStatus.Resolved) {
-      await this.alerts.update(
+      await this.writer.update(
         { id, status: Not(AlertStatus.Resolved) },
         { status: AlertStatus.Resolved, resolvedBy: username, resolvedAt: now },
       );
     }
-    if (changes.comment !== undefined) await this.alerts.update({ id }, { comment: changes.comment });
+    if (changes.comment !== undefined) await this.writer.update({ id }, { comment: changes.comment });
     return this.get(id);
   }
 
+  /**
+   * A problem acknowledged here is acknowledged on its monitor too, by an acknowledge_alert task. Queued again on
+   * a repeated request while the acknowledgement is Nagare's (a waiting one is returned, not doubled), so a request
+   * answered 503 can be retried; not for one that the monitor itself reported acknowledged.
+   */
+  private async acknowledgeOnMonitor(id: number): Promise<void> {
+    const alert = await this.get(id);
+    if (alert.source !== 'zabbix' || alert.monitorId === null || alert.acknowledgedBy === null) return;
+    await this.tasks.enqueue('acknowledge_alert', { alert_id: id });
+  }
+
   async remove(id: number): Promise<void> {
-    const { affected } = await this.alerts.delete({ id });
-    if (!affected) throw new NotFoundError(`Alert ${id} not found`);
+    if (!(await this.writer.delete(id))) throw new NotFoundError(`Alert ${id} not found`);
   }
 
   /**

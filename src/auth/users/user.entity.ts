@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 export enum Privilege {
   Read = 1,
@@ -6,6 +6,11 @@ export enum Privilege {
   ManageUsers = 3,
 }
 
+/**
+ * Usernames are unique whatever their case: an index on lower(username), which TypeORM cannot declare. Migration
+ * 1764547200000 creates it; `synchronize: false` makes TypeORM leave it be.
+ */
+@Index('IDX_users_username_lower', { synchronize: false })
 @Entity({ name: 'users' })
 export class User {
   @PrimaryGeneratedColumn() id!: number;

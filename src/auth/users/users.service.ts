@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import { ConflictError, NotFoundError } from '../../common/http/domain-error';
 import type { Page } from '../../common/http/pagination.dto';
+import type { ReadRepository } from '../../database/read-repository';
 import { PasswordHasher } from '../password-hasher';
 import type { CreateUserDto } from './dto/create-user.dto';
 import type { UpdateUserDto } from './dto/update-user.dto';
 import { Privilege, User } from './user.entity';
+import { UsersWriter } from './users-writer';
 
 /**
  * How long the bearer guard may reuse a user it loaded. This process forgets a user at once when it changes,
@@ -23,8 +25,9 @@ export class UsersService {
   private generation = 0;
 
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(User) private readonly users: ReadRepository<User>,
     private readonly hasher: PasswordHasher,
+    private readonly writer: UsersWriter,
   ) {}
 
   findById(id: number): Promise<User | null> {
@@ -62,8 +65,12 @@ export class UsersService {
     this.authCache.clear();
   }
 
+  /** Usernames are matched case-insensitively (`ADMIN` finds `admin`), through the unique index on lower(username). */
   findByUsername(username: string): Promise<User | null> {
-    return this.users.findOneBy({ username });
+    return this.users
+      .createQueryBuilder('user')
+      .where('LOWER(user.username) = LOWER(:username)', { username })
+      .getOne();
   }
 
   count(): Promise<number> {
@@ -91,9 +98,9 @@ export class UsersService {
       tokenVersion: 0,
     });
     try {
-      return await this.users.save(user);
+      return await this.writer.save(user);
     } catch (error) {
-      // Two creates of one name can both pass the check above; the unique index decides.
+      // Two creates of one name (in any case) can both pass the check above; the unique index decides.
       if (error instanceof QueryFailedError && /unique/i.test(error.message)) throw this.taken(input.username);
       throw error;
     }
@@ -116,7 +123,7 @@ export class UsersService {
     if (changes.privileges !== undefined) user.privileges = changes.privileges;
     this.forgetCached();
     try {
-      return await this.users.save(user);
+      return await this.writer.save(user);
     } finally {
       this.forgetCached();
     }
@@ -127,7 +134,7 @@ export class UsersService {
     if (user.enabled && user.privileges === Privilege.ManageUsers) await this.assertAnotherSuperadmin(user.id);
     this.forgetCached();
     try {
-      await this.users.delete({ id });
+      await this.writer.delete(id);
     } finally {
       this.forgetCached();
     }

@@ -15,6 +15,7 @@ import {
   InvalidInputError,
   NotFoundError,
   ServiceUnavailableError,
+  UnprocessableError,
   UpstreamError,
 } from './domain-error';
 
@@ -136,6 +137,7 @@ describe(AllExceptionsFilter.name, () => {
       { kind: 'not_found', ErrorClass: NotFoundError, status: 404, reason: 'Not Found' },
       { kind: 'conflict', ErrorClass: ConflictError, status: 409, reason: 'Conflict' },
       { kind: 'invalid', ErrorClass: InvalidInputError, status: 400, reason: 'Bad Request' },
+      { kind: 'unprocessable', ErrorClass: UnprocessableError, status: 422, reason: 'Unprocessable Entity' },
       { kind: 'unavailable', ErrorClass: ServiceUnavailableError, status: 503, reason: 'Service Unavailable' },
       { kind: 'upstream', ErrorClass: UpstreamError, status: 502, reason: 'Bad Gateway' },
     ] as { kind: string; ErrorClass: new (message: string) => DomainError; status: number; reason: string }[])(

@@ -1,12 +1,14 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { redactUrl } from '../logging/redact-url';
 import { DomainError, type DomainErrorKind } from './domain-error';
 
 const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   invalid: HttpStatus.BAD_REQUEST,
   not_found: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
+  unprocessable: HttpStatus.UNPROCESSABLE_ENTITY,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
   upstream: HttpStatus.BAD_GATEWAY,
 };
@@ -26,7 +28,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (res.headersSent) return;
 
     if (exception instanceof HttpException) {
-      const body = this.httpBody(exception);
+      const body = withRedactedUrl(this.httpBody(exception), req.originalUrl);
       // A refusal that says when to come back (the login limiter's 429) says it in the standard header too.
       const retryAfter = (body as { retry_after?: unknown }).retry_after;
       if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
@@ -57,4 +59,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if ('details' in body) return body;
     return { statusCode: status, error: STATUS_CODES[status], ...body };
   }
+}
+
+/**
+ * The body with the request's URL, where a message repeats it (Nest's `Cannot GET /path?query` 404), redacted as in
+ * the request log: a token sent in the query string is not echoed back for proxies and browsers to keep.
+ */
+function withRedactedUrl(body: object, url: string | undefined): object {
+  const message = (body as { message?: unknown }).message;
+  if (!url || typeof message !== 'string' || !message.includes(url)) return body;
+  const redacted = redactUrl(url);
+  return redacted === url ? body : { ...body, message: message.replace(url, redacted) };
 }

@@ -2,10 +2,12 @@
  * Errors services throw about the domain, free of HTTP. The global filter maps each kind to a status, so a
  * service can be called from a controller or a queue processor alike.
  */
-export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict' | 'unavailable' | 'upstream';
+export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict' | 'unprocessable' | 'unavailable' | 'upstream';
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
+  /** Retrying cannot fix it whatever its kind (a refused API token): a task failing with it is not retried. */
+  readonly final: boolean = false;
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -18,6 +20,11 @@ export class NotFoundError extends DomainError {
 
 export class ConflictError extends DomainError {
   readonly kind = 'conflict';
+}
+
+/** Well-formed, but refused for what it says (a monitor rejected the object it was sent). */
+export class UnprocessableError extends DomainError {
+  readonly kind = 'unprocessable';
 }
 
 export class InvalidInputError extends DomainError {

@@ -1,22 +1,31 @@
 import type { Type as Class } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { MAX_ID } from './id-param.pipe';
+import { OptionalNotNull } from './optional';
+
+/**
+ * The largest offset of every list: SQLite refuses an OFFSET past its 64-bit integers ("datatype mismatch", a 500
+ * for `?offset=1e20`), and no list holds more rows than the largest id.
+ */
+export const MAX_OFFSET = MAX_ID;
 
 export class PaginationQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(500)
   limit: number = 50;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 })
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_OFFSET)
   offset: number = 0;
 }
 

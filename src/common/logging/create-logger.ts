@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { RotatingFile } from './rotating-file';
 
 export const SYSTEM_LOG_FILE = 'system.log';
 
@@ -16,21 +17,47 @@ export const REDACTED_PATHS = [
   '*.password',
   '*.token',
   '*.secret',
+  'api_token',
   '*.auth_token',
+  '*.api_token',
   '*.authorization',
 ];
 
-/** Structured JSON to stdout and to `<log.dir>/system.log`, the file the guide tells operators to tail. */
-export function createRootLogger(options: { dir: string; level: string; stdout?: boolean; sync?: boolean }): Logger {
-  mkdirSync(options.dir, { recursive: true });
-  const file = pino.destination({ dest: join(options.dir, SYSTEM_LOG_FILE), mkdir: true, sync: options.sync ?? false });
-  const streams: pino.StreamEntry[] = [{ level: 'trace', stream: file }];
-  // process.stdout writes synchronously when it is a file or a terminal; an async destination (flushed on exit,
-  // like the file) keeps that write off the worker's and the API's path. `sync: true` keeps process.stdout.
-  if (options.stdout !== false)
+export interface RootLoggerOptions {
+  /** Directory of system.log; undefined: stdout only (containers, whose runtime keeps stdout). */
+  dir?: string;
+  level: string;
+  /** system.log is rotated past this size into system.log.1 ... system.log.<maxFiles>. */
+  maxBytes: number;
+  maxFiles: number;
+  stdout?: boolean;
+  /** Write stdout through process.stdout (tests); system.log is written synchronously either way. */
+  sync?: boolean;
+}
+
+/**
+ * Structured JSON to stdout and to `<log.dir>/system.log`, the file the guide tells operators to tail.
+ *
+ * A line goes to a regular file synchronously: a copy into the page cache costs less CPU than handing each line
+ * to libuv's thread pool (the worker writes two per task; 20 against 60 µs a task over two files, measured), and
+ * the line is in the file when the call returns, so a SIGKILL loses none. stdout as a pipe or a terminal stays
+ * asynchronous, flushed on exit: a slow reader must not stall the process. `sync: true` (tests) uses process.stdout.
+ */
+export function createRootLogger(options: RootLoggerOptions): Logger {
+  const streams: pino.StreamEntry[] = [];
+  if (options.dir !== undefined) {
+    const file = new RotatingFile({
+      path: join(options.dir, SYSTEM_LOG_FILE),
+      maxBytes: options.maxBytes,
+      maxFiles: options.maxFiles,
+      sync: true,
+    });
+    streams.push({ level: 'trace', stream: file });
+  }
+  if (options.stdout !== false || options.dir === undefined)
     streams.push({
       level: 'trace',
-      stream: options.sync ? process.stdout : pino.destination({ dest: 1, sync: false }),
+      stream: options.sync ? process.stdout : pino.destination({ dest: 1, sync: isRegularFile(1) }),
     });
   return pino(
     {
@@ -42,4 +69,12 @@ export function createRootLogger(options: { dir: string; level: string; stdout?:
     },
     pino.multistream(streams),
   );
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
 }

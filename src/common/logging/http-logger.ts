@@ -1,10 +1,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Level, Logger } from 'pino';
+import { redactUrl } from './redact-url';
 import { requestIdFor } from './request-id';
 
 /**
  * One line per request, written when the response ends, with its id, method, URL, status and duration
- * (`responseTime`, ms); health probes only at debug. The same fields pino-http wrote, without what pino-http
+ * (`responseTime`, ms); health probes only at debug. The URL is redacted (redact-url.ts). The same fields pino-http wrote, without what pino-http
  * spends on every request and nothing here uses: a child logger per request holding the whole request, and a
  * serializer pass over it.
  */
@@ -19,7 +20,8 @@ export function httpLogger(root: Logger): RequestHandler {
     (req as Request & { id?: string }).id = id;
     const started = Date.now();
     const method = req.method;
-    const url = req.originalUrl ?? req.url;
+    // Query values named like secrets (`?access_token=`) never reach the line: pino's redaction sees only whole fields.
+    const url = redactUrl(req.originalUrl ?? req.url);
     const remoteAddress = req.socket?.remoteAddress;
 
     const done = (error?: unknown) => {

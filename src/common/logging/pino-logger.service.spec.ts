@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { PinoLoggerService } from './pino-logger.service';
+import { REDACTED_PATHS } from './create-logger';
+import { PinoLoggerService, UnredactedLine } from './pino-logger.service';
 
 /** A PinoLoggerService over a pino logger that keeps its lines, exactly as written, in memory. */
 function capture() {
@@ -11,7 +12,10 @@ function capture() {
       done();
     },
   });
-  const root = pino({ level: 'trace', base: { pid: 1 }, timestamp: false }, sink);
+  const root = pino(
+    { level: 'trace', base: { pid: 1 }, timestamp: false, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    sink,
+  );
   return { service: new PinoLoggerService(root), lines };
 }
 
@@ -63,5 +67,32 @@ describe(PinoLoggerService.name, () => {
     service.debug(message, 'Sync');
     expect(JSON.parse(lines[0])).toEqual({ level: 20, pid: 1, context: 'Sync', count: 2, msg: '' });
     expect(message).toEqual({ count: 2 });
+  });
+
+  it('writes an UnredactedLine byte for byte as the same fields logged as an object', () => {
+    const { service, lines } = capture();
+    const fields = { task_id: 'x:1', type: 'x', attempt: 1, max_attempts: 3, worker: 'h:1', duration_ms: 3 };
+    service.log({ msg: 'worker completed task x:1', ...fields }, 'worker');
+    service.log(new UnredactedLine('worker completed task x:1', fields), 'worker');
+    service.debug(new UnredactedLine('no context', { n: 1 }));
+    expect(lines[1]).toBe(lines[0]);
+    expect(JSON.parse(lines[2])).toEqual({ level: 20, pid: 1, n: 1, msg: 'no context' });
+  });
+
+  it('still redacts the secret-named fields of an object message', () => {
+    const { service, lines } = capture();
+    service.warn({ msg: 'login failed', password: 'hunter2', monitor: { token: 't0k' } }, 'auth');
+    expect(JSON.parse(lines[0])).toMatchObject({ password: '[redacted]', monitor: { token: '[redacted]' } });
+  });
+
+  it("writes Nest's module and route listing at debug, and other contexts' log at info", () => {
+    const { service, lines } = capture();
+    service.log('AppModule dependencies initialized', 'InstanceLoader');
+    service.log('HealthController {/api/v1/health}:', 'RoutesResolver');
+    service.log('Mapped {/health/live, GET} route', 'RouterExplorer');
+    service.log('Starting Nest application...', 'NestFactory');
+    service.log('Nest application successfully started', 'NestApplication');
+    service.log({ msg: 'worker takes tasks' }, 'worker');
+    expect(lines.map((line) => JSON.parse(line).level)).toEqual([20, 20, 20, 20, 20, 30]);
   });
 });

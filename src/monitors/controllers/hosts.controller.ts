@@ -1,8 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Patch, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
-  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
@@ -12,7 +11,14 @@ import { IdParam } from '../../common/http/id-param.decorator';
 import { PaginationQuery, mapPage } from '../../common/http/pagination.dto';
 import { CreateHostDto, HostPageResponse, HostQuery, HostResponse, UpdateHostDto } from '../dto/host.dto';
 import { GroupResponse } from '../dto/item.dto';
+import type { Response } from 'express';
+import { IdempotencyKey } from '../../queue/idempotency/idempotency-key.decorator';
+import type { IdempotencyKeyed } from '../../queue/idempotency/idempotent-tasks.service';
+import { DeleteQuery } from '../dto/delete-query.dto';
+import { SyncTaskQueuedResponse } from '../dto/sync-task-queued.dto';
 import { HostsService } from '../services/hosts.service';
+import { InventoryDeletes } from '../services/inventory-deletes';
+import { answerDelete, DeleteEndpoint } from './delete-endpoint';
 import { MonitorsService } from '../services/monitors.service';
 
 @ApiTags('hosts')
@@ -22,6 +28,7 @@ export class HostsController {
   constructor(
     private readonly hosts: HostsService,
     private readonly monitors: MonitorsService,
+    private readonly deletes: InventoryDeletes,
   ) {}
 
   @Get('hosts')
@@ -47,13 +54,13 @@ export class HostsController {
   @ApiOkResponse({ type: HostResponse })
   @ApiNotFoundResponse({ description: 'No such host' })
   async get(@IdParam('id') id: number): Promise<HostResponse> {
-    return HostResponse.of(await this.hosts.get(id));
+    return HostResponse.of(await this.hosts.getWithGroups(id));
   }
 
   @Post('hosts')
   @RequirePrivilege(Privilege.Write)
   @ApiCreatedResponse({ type: HostResponse, description: 'A local host, to push to a monitor later' })
-  @ApiNotFoundResponse({ description: 'The monitor_id or group_id does not exist' })
+  @ApiNotFoundResponse({ description: 'The monitor_id, group_id or one of group_ids does not exist' })
   async create(@Body() body: CreateHostDto): Promise<HostResponse> {
     return HostResponse.of(await this.hosts.create(body));
   }
@@ -67,12 +74,15 @@ export class HostsController {
   }
 
   @Delete('hosts/:id')
-  @HttpCode(204)
-  @RequirePrivilege(Privilege.Write)
-  @ApiNoContentResponse({ description: 'Deleted locally, with its items; the monitor is not touched' })
-  @ApiNotFoundResponse({ description: 'No such host' })
-  async remove(@IdParam('id') id: number): Promise<void> {
-    await this.hosts.remove(id);
+  @DeleteEndpoint('host')
+  async remove(
+    @IdParam('id') id: number,
+    @Query() query: DeleteQuery,
+    @IdempotencyKey() idempotency: IdempotencyKeyed | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SyncTaskQueuedResponse | undefined> {
+    const outcome = await this.deletes.deleteHost(id, query.on_monitor ?? false, idempotency);
+    return answerDelete(res, outcome);
   }
 
   @Get('groups')

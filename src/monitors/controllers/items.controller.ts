@@ -1,8 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Patch, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
-  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiTags,
@@ -11,7 +10,14 @@ import { Privilege, RequirePrivilege } from '../../auth/decorators';
 import { IdParam } from '../../common/http/id-param.decorator';
 import { PaginationQuery, mapPage } from '../../common/http/pagination.dto';
 import { CreateItemDto, ItemPageResponse, ItemQuery, ItemResponse, UpdateItemDto } from '../dto/item.dto';
+import type { Response } from 'express';
+import { IdempotencyKey } from '../../queue/idempotency/idempotency-key.decorator';
+import type { IdempotencyKeyed } from '../../queue/idempotency/idempotent-tasks.service';
+import { DeleteQuery } from '../dto/delete-query.dto';
+import { SyncTaskQueuedResponse } from '../dto/sync-task-queued.dto';
 import { HostsService } from '../services/hosts.service';
+import { InventoryDeletes } from '../services/inventory-deletes';
+import { answerDelete, DeleteEndpoint } from './delete-endpoint';
 import { ItemsService } from '../services/items.service';
 
 @ApiTags('items')
@@ -21,6 +27,7 @@ export class ItemsController {
   constructor(
     private readonly items: ItemsService,
     private readonly hosts: HostsService,
+    private readonly deletes: InventoryDeletes,
   ) {}
 
   @Get('items')
@@ -66,11 +73,14 @@ export class ItemsController {
   }
 
   @Delete('items/:id')
-  @HttpCode(204)
-  @RequirePrivilege(Privilege.Write)
-  @ApiNoContentResponse({ description: 'Deleted locally; the monitor is not touched' })
-  @ApiNotFoundResponse({ description: 'No such item' })
-  async remove(@IdParam('id') id: number): Promise<void> {
-    await this.items.remove(id);
+  @DeleteEndpoint('item')
+  async remove(
+    @IdParam('id') id: number,
+    @Query() query: DeleteQuery,
+    @IdempotencyKey() idempotency: IdempotencyKeyed | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SyncTaskQueuedResponse | undefined> {
+    const outcome = await this.deletes.deleteItem(id, query.on_monitor ?? false, idempotency);
+    return answerDelete(res, outcome);
   }
 }

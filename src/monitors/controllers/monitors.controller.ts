@@ -52,7 +52,12 @@ export class MonitorsController {
 
   @Patch(':id')
   @RequirePrivilege(Privilege.Write)
-  @ApiOkResponse({ type: MonitorResponse })
+  @ApiOkResponse({
+    type: MonitorResponse,
+    description:
+      'The monitor as changed. New credentials (password, api_token) take a monitor out of auth_failed (status 4) ' +
+      'to status 0 until its next sync or check',
+  })
   @ApiNotFoundResponse({ description: 'No such monitor' })
   @ApiConflictResponse({ description: 'Name taken' })
   async update(@IdParam('id') id: number, @Body() body: UpdateMonitorDto): Promise<MonitorResponse> {

@@ -7,6 +7,7 @@ import {
   ApiOkResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { applyDecorators } from '@nestjs/common';
 import { Privilege, RequirePrivilege } from '../../auth/decorators';
@@ -23,12 +24,30 @@ const SyncEndpoint = () =>
     ApiBadRequestResponse({ description: 'Invalid id' }),
     ApiNotFoundResponse({ description: 'No such monitor, host or item, or the host is not on that monitor' }),
     ApiConflictResponse({
-      description: 'A sync of this monitor is running, the monitor is disabled, or the host/item was never pushed',
+      description:
+        'A sync of this monitor is running, the monitor is disabled, the host/item was never pushed, or (a push) ' +
+        "the monitor already has an object of that name (Zabbix's message) or the host's technical name is taken " +
+        'by another host of the monitor (the message names both); the host/item is now in status 2 with it, the ' +
+        'monitor keeps its status',
     }),
     ApiBadGatewayResponse({
-      description: 'The monitor cannot be reached or refused its credentials; the monitor is now in status 2',
+      description:
+        'The monitor cannot be reached (it is now in status 2 error) or refused its credentials (status 4 ' +
+        'auth_failed). A synchronous sync of an auth_failed monitor tries once more; one that gets in makes it active',
     }),
     ApiServiceUnavailableResponse({ description: 'Redis is unavailable' }),
+  );
+
+/** A push also answers 422 when the monitor refuses the object itself. */
+const PushEndpoint = () =>
+  applyDecorators(
+    SyncEndpoint(),
+    ApiUnprocessableEntityResponse({
+      description:
+        'The monitor refused the host or item itself (Zabbix "Invalid params.", "No permissions", or the object ' +
+        "is no longer there): Zabbix's message; the host/item is now in status 2 with it, the monitor keeps its " +
+        'status',
+    }),
   );
 
 @ApiTags('sync')
@@ -49,7 +68,7 @@ export class SyncController {
   }
 
   @Post(':hid/push')
-  @SyncEndpoint()
+  @PushEndpoint()
   pushHost(@IdParam('id') monitorId: number, @IdParam('hid') hostId: number): Promise<SyncResultResponse> {
     return this.sync.pushHost(monitorId, hostId);
   }
@@ -71,7 +90,7 @@ export class SyncController {
   }
 
   @Post(':hid/items/:iid/push')
-  @SyncEndpoint()
+  @PushEndpoint()
   pushItem(
     @IdParam('id') monitorId: number,
     @IdParam('hid') hostId: number,

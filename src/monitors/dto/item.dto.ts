@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { MAX_ID } from '../../common/http/id-param.pipe';
 import { PaginationQuery, PageResponseOf } from '../../common/http/pagination.dto';
-import { OptionalNotNull, PARTIAL_NOT_NULL } from './optional';
-import { type Item, VALUE_TYPES } from '../entities/item.entity';
+import { OptionalNotNull, PARTIAL_NOT_NULL } from '../../common/http/optional';
+import { type Item, ITEM_STATES, type ItemState, VALUE_TYPES } from '../entities/item.entity';
 import { SyncStatus } from '../entities/sync-status';
 
 export class CreateItemDto {
@@ -31,18 +31,23 @@ export class CreateItemDto {
 export class UpdateItemDto extends PartialType(CreateItemDto, PARTIAL_NOT_NULL) {}
 
 export class ItemQuery extends PaginationQuery {
-  @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) host_id?: number;
+  @ApiPropertyOptional() @OptionalNotNull() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_ID) host_id?: number;
 
   @ApiPropertyOptional({ enum: [0, 1, 2, 3] })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(0)
   @Max(3)
   status?: SyncStatus;
 
+  @ApiPropertyOptional({ enum: ITEM_STATES, description: 'Whether the monitor can collect the item' })
+  @OptionalNotNull()
+  @IsIn(ITEM_STATES, { message: 'state must be normal or not_supported' })
+  state?: ItemState;
+
   @ApiPropertyOptional({ description: 'Substring of the name or key' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(255)
   q?: string;
@@ -51,14 +56,28 @@ export class ItemQuery extends PaginationQuery {
 export class ItemResponse {
   @ApiProperty() id!: number;
   @ApiProperty() host_id!: number;
-  @ApiProperty() name!: string;
+  @ApiProperty({
+    example: 'Requests of frontend',
+    description:
+      'As operators see it: pulled from Zabbix 7.0, its name_resolved (user macros such as {$ROLE} expanded)',
+  })
+  name!: string;
   @ApiProperty() key!: string;
   @ApiProperty({ nullable: true, type: String, description: 'The item id on the monitor' }) external_id!: string | null;
   @ApiProperty() value_type!: number;
   @ApiProperty({ nullable: true, type: String }) last_value!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the monitor collected last_value; null when it never did',
+  })
+  last_clock!: string | null;
   @ApiProperty() units!: string;
   @ApiProperty() description!: string;
   @ApiProperty() enabled!: boolean;
+  @ApiProperty({ enum: ITEM_STATES, description: 'Whether the monitor can collect the item' }) state!: ItemState;
+  @ApiProperty({ description: "The monitor's reason when state is not_supported" }) state_error!: string;
   @ApiProperty({ enum: [0, 1, 2, 3] }) status!: SyncStatus;
   @ApiProperty() status_description!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_sync_at!: string | null;
@@ -74,9 +93,12 @@ export class ItemResponse {
       external_id: item.externalId,
       value_type: item.valueType,
       last_value: item.lastValue,
+      last_clock: item.lastClock?.toISOString() ?? null,
       units: item.units,
       description: item.description,
       enabled: item.enabled,
+      state: item.state,
+      state_error: item.stateError,
       status: item.status,
       status_description: item.statusDescription,
       last_sync_at: item.lastSyncAt?.toISOString() ?? null,
@@ -95,11 +117,29 @@ export class GroupResponse {
   @ApiProperty({ nullable: true, type: String }) external_id!: string | null;
 }
 
-export class SyncResultResponse {
+export class SyncCountsResponse {
   @ApiProperty() added!: number;
-  @ApiProperty() updated!: number;
+  @ApiProperty({ description: 'Rows whose stored fields changed' }) updated!: number;
+  @ApiProperty({ description: 'Rows the monitor reported as they were stored, left unwritten' }) unchanged!: number;
+  @ApiProperty({ description: 'Rows that disappeared from the monitor in this sync (now status 2), not in total' })
+  vanished!: number;
   @ApiProperty() failed!: number;
-  @ApiProperty() total!: number;
-  @ApiPropertyOptional({ description: 'For a pull of hosts: the counts of their items' })
-  items?: { added: number; updated: number; failed: number; total: number };
+  @ApiProperty({ description: 'Rows the monitor reported: added + updated + unchanged + failed' }) total!: number;
+}
+
+export class ItemSyncCountsResponse extends SyncCountsResponse {
+  @ApiProperty({ description: 'Reported items the monitor cannot collect (state not_supported)' })
+  unsupported!: number;
+}
+
+export class SyncResultResponse extends SyncCountsResponse {
+  @ApiPropertyOptional({ description: 'For a pull of items: those the monitor cannot collect (not_supported)' })
+  unsupported?: number;
+  @ApiPropertyOptional({ description: 'For a pull of hosts: the counts of their items', type: ItemSyncCountsResponse })
+  items?: ItemSyncCountsResponse;
+  @ApiPropertyOptional({
+    description:
+      'For a delete on the monitor (a push task with delete): 1 when the monitor deleted it, 0 when it no longer had it',
+  })
+  deleted?: number;
 }

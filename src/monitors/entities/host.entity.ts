@@ -19,6 +19,9 @@ export class Host {
 
   @Column({ type: 'varchar', length: 255 }) name!: string;
 
+  /** Zabbix `host`, the name agents and senders use; null until given, pulled or derived by a push. */
+  @Column({ name: 'technical_name', type: 'varchar', length: 128, nullable: true }) technicalName!: string | null;
+
   /** Null for a local host that has not been pushed to a monitor yet. */
   @Index()
   @Column({ name: 'monitor_id', type: 'integer', nullable: true })
@@ -31,6 +34,7 @@ export class Host {
   /** The host's id on the monitor (Zabbix hostid). */
   @Column({ name: 'external_id', type: 'varchar', length: 64, nullable: true }) externalId!: string | null;
 
+  /** The first of the host's groups (all of them are in host_group_links), kept for compatibility. */
   @Index()
   @Column({ name: 'group_id', type: 'integer', nullable: true })
   groupId!: number | null;

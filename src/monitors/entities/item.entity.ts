@@ -11,6 +11,10 @@ import {
 import { Host } from './host.entity';
 import { SyncStatus } from './sync-status';
 
+/** Whether the monitor can collect the item: Zabbix item state 0 and 1. */
+export const ITEM_STATES = ['normal', 'not_supported'] as const;
+export type ItemState = (typeof ITEM_STATES)[number];
+
 /** Zabbix value types: 0 float, 1 character, 2 log, 3 unsigned integer, 4 text. */
 export const VALUE_TYPES = [0, 1, 2, 3, 4] as const;
 
@@ -41,17 +45,31 @@ export class Item {
 
   @Column({ name: 'last_value', type: 'text', nullable: true }) lastValue!: string | null;
 
+  /** When the monitor collected last_value; null when it never did. */
+  @Column({ name: 'last_clock', type: Date, nullable: true }) lastClock!: Date | null;
+
   @Column({ type: 'varchar', length: 255, default: '' }) units!: string;
 
   @Column({ type: 'text', default: '' }) description!: string;
 
   @Column({ type: 'boolean', default: true }) enabled!: boolean;
 
+  @Column({ type: 'varchar', length: 16, default: 'normal' }) state!: ItemState;
+
+  /** The monitor's reason for not_supported, '' otherwise. */
+  @Column({ name: 'state_error', type: 'varchar', length: 2048, default: '' }) stateError!: string;
+
   @Column({ type: 'integer', default: SyncStatus.Inactive }) status!: SyncStatus;
 
   @Column({ name: 'status_description', type: 'varchar', length: 1024, default: '' }) statusDescription!: string;
 
   @Column({ name: 'last_sync_at', type: Date, nullable: true }) lastSyncAt!: Date | null;
+
+  /**
+   * A hash of what the last pull wrote of the item, so the next pull can tell an unchanged item without reading its
+   * fields. Only a pull writes it; it counts only while updated_at equals last_sync_at (no one changed the row since).
+   */
+  @Column({ name: 'sync_hash', type: 'varchar', length: 32, nullable: true, select: false }) syncHash!: string | null;
 
   @CreateDateColumn({ name: 'created_at' }) createdAt!: Date;
 

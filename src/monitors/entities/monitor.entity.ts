@@ -12,13 +12,20 @@ export class Monitor {
 
   @Column({ type: 'varchar', length: 32 }) type!: MonitorType;
 
+  /** Empty for a monitor that authenticates with an API token. */
   @Column({ type: 'varchar', length: 128 }) username!: string;
 
-  /** Encrypted at rest (CredentialsCipher); write-only through the API. */
+  /** Encrypted at rest (CredentialsCipher); write-only through the API. Empty with an API token. */
   @Column({ name: 'password_encrypted', type: 'text' }) passwordEncrypted!: string;
+
+  /** The API token used instead of username and password, encrypted like the password; write-only. */
+  @Column({ name: 'api_token_encrypted', type: 'text', nullable: true }) apiTokenEncrypted!: string | null;
 
   /** The monitor's session token from the last login, encrypted; never leaves the service. */
   @Column({ name: 'auth_token_encrypted', type: 'text', nullable: true }) authTokenEncrypted!: string | null;
+
+  /** SHA-256 (hex) of the token that authenticates the events the monitor posts; the token itself is never kept. */
+  @Column({ name: 'event_token_hash', type: 'varchar', length: 64, nullable: true }) eventTokenHash!: string | null;
 
   @Column({ type: 'text', default: '' }) description!: string;
 

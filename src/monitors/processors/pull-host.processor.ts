@@ -1,21 +1,16 @@
 import { Processor } from '@nestjs/bull';
-import { type ProgressReporter, TaskProcessor } from '../../queue/task-processor';
-import { TaskRuntime } from '../../queue/task-runtime.service';
+import type { ProgressReporter } from '../../queue/progress-reporter';
+import { TaskHandler, type TaskRun } from '../../queue/task-handler.decorator';
 import type { Payload } from '../../queue/task-types';
 import type { SyncResult } from '../sync/sync-result';
 import { SyncService } from '../sync/sync.service';
-import { LOCK_WAIT_MS } from './lock-wait';
 
 @Processor('pull_host')
-export class PullHostProcessor extends TaskProcessor<'pull_host'> {
-  constructor(
-    runtime: TaskRuntime,
-    private readonly sync: SyncService,
-  ) {
-    super(runtime);
-  }
+export class PullHostProcessor {
+  constructor(private readonly sync: SyncService) {}
 
-  protected run(params: Payload<'pull_host'>, progress: ProgressReporter): Promise<SyncResult> {
-    return this.sync.pullHost(params.monitor_id, params.host_id, { progress, waitForLockMs: LOCK_WAIT_MS });
+  @TaskHandler('pull_host')
+  handle(params: Payload<'pull_host'>, progress: ProgressReporter, task: TaskRun): Promise<SyncResult> {
+    return this.sync.pullHost(params.monitor_id, params.host_id, { progress, task });
   }
 }

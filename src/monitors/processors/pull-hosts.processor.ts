@@ -1,21 +1,16 @@
 import { Processor } from '@nestjs/bull';
-import { type ProgressReporter, TaskProcessor } from '../../queue/task-processor';
-import { TaskRuntime } from '../../queue/task-runtime.service';
+import type { ProgressReporter } from '../../queue/progress-reporter';
+import { TaskHandler, type TaskRun } from '../../queue/task-handler.decorator';
 import type { Payload } from '../../queue/task-types';
 import type { SyncResult } from '../sync/sync-result';
 import { SyncService } from '../sync/sync.service';
-import { LOCK_WAIT_MS } from './lock-wait';
 
 @Processor('pull_hosts')
-export class PullHostsProcessor extends TaskProcessor<'pull_hosts'> {
-  constructor(
-    runtime: TaskRuntime,
-    private readonly sync: SyncService,
-  ) {
-    super(runtime);
-  }
+export class PullHostsProcessor {
+  constructor(private readonly sync: SyncService) {}
 
-  protected run(params: Payload<'pull_hosts'>, progress: ProgressReporter): Promise<SyncResult> {
-    return this.sync.pullHosts(params.monitor_id, { progress, waitForLockMs: LOCK_WAIT_MS });
+  @TaskHandler('pull_hosts')
+  handle(params: Payload<'pull_hosts'>, progress: ProgressReporter, task: TaskRun): Promise<SyncResult> {
+    return this.sync.pullHosts(params.monitor_id, { progress, task });
   }
 }

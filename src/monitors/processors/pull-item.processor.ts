@@ -1,24 +1,19 @@
 import { Processor } from '@nestjs/bull';
-import { type ProgressReporter, TaskProcessor } from '../../queue/task-processor';
-import { TaskRuntime } from '../../queue/task-runtime.service';
+import type { ProgressReporter } from '../../queue/progress-reporter';
+import { TaskHandler, type TaskRun } from '../../queue/task-handler.decorator';
 import type { Payload } from '../../queue/task-types';
 import type { SyncResult } from '../sync/sync-result';
 import { SyncService } from '../sync/sync.service';
-import { LOCK_WAIT_MS } from './lock-wait';
 
 @Processor('pull_item')
-export class PullItemProcessor extends TaskProcessor<'pull_item'> {
-  constructor(
-    runtime: TaskRuntime,
-    private readonly sync: SyncService,
-  ) {
-    super(runtime);
-  }
+export class PullItemProcessor {
+  constructor(private readonly sync: SyncService) {}
 
-  protected run(params: Payload<'pull_item'>, progress: ProgressReporter): Promise<SyncResult> {
+  @TaskHandler('pull_item')
+  handle(params: Payload<'pull_item'>, progress: ProgressReporter, task: TaskRun): Promise<SyncResult> {
     return this.sync.pullItem(params.monitor_id, params.host_id, params.item_id, {
       progress,
-      waitForLockMs: LOCK_WAIT_MS,
+      task,
     });
   }
 }

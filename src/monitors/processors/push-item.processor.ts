@@ -1,24 +1,23 @@
 import { Processor } from '@nestjs/bull';
-import { type ProgressReporter, TaskProcessor } from '../../queue/task-processor';
-import { TaskRuntime } from '../../queue/task-runtime.service';
+import type { ProgressReporter } from '../../queue/progress-reporter';
+import { TaskHandler, type TaskRun } from '../../queue/task-handler.decorator';
 import type { Payload } from '../../queue/task-types';
+import { MonitorDeletes } from '../sync/monitor-deletes';
 import type { SyncResult } from '../sync/sync-result';
 import { SyncService } from '../sync/sync.service';
-import { LOCK_WAIT_MS } from './lock-wait';
 
+/** Writes an item to its monitor: creates or updates it, or with `delete` deletes it there and here. */
 @Processor('push_item')
-export class PushItemProcessor extends TaskProcessor<'push_item'> {
+export class PushItemProcessor {
   constructor(
-    runtime: TaskRuntime,
     private readonly sync: SyncService,
-  ) {
-    super(runtime);
-  }
+    private readonly deletes: MonitorDeletes,
+  ) {}
 
-  protected run(params: Payload<'push_item'>, progress: ProgressReporter): Promise<SyncResult> {
-    return this.sync.pushItem(params.monitor_id, params.host_id, params.item_id, {
-      progress,
-      waitForLockMs: LOCK_WAIT_MS,
-    });
+  @TaskHandler('push_item')
+  handle(params: Payload<'push_item'>, progress: ProgressReporter, task: TaskRun): Promise<SyncResult> {
+    const options = { progress, task };
+    if (params.delete) return this.deletes.deleteItem(params.monitor_id, params.host_id, params.item_id, options);
+    return this.sync.pushItem(params.monitor_id, params.host_id, params.item_id, options);
   }
 }

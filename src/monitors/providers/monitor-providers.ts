@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InvalidInputError } from '../../common/http/domain-error';
-import { MONITOR_TYPES, type MonitorProvider, type MonitorType, type TokenListener } from './monitor-provider';
+import { MONITOR_TYPES, type MonitorProvider, type MonitorType } from './monitor-provider';
 
 export const MONITOR_PROVIDERS = Symbol('MONITOR_PROVIDERS');
 
@@ -13,11 +13,6 @@ export class MonitorProviders {
     for (const provider of providers) this.byType.set(provider.type, provider);
     const missing = MONITOR_TYPES.filter((type) => !this.byType.has(type));
     if (missing.length > 0) throw new Error(`No monitor provider registered for: ${missing.join(', ')}`);
-  }
-
-  /** Every provider reports session tokens it (re-)acquires to this one listener. */
-  onToken(listener: TokenListener): void {
-    for (const provider of this.byType.values()) provider.setTokenListener(listener);
   }
 
   for(type: string): MonitorProvider {

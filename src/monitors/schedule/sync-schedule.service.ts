@@ -5,20 +5,16 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnModuleInit,
 } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { bounded } from '../../queue/bounded';
-import { TaskRuntime } from '../../queue/task-runtime.service';
-import { SyncTickProcessor, within } from './sync-tick.processor';
+import { bounded } from '../../redis/bounded';
+import { WorkerHost } from '../../queue/worker-host';
 import { KEEP_TICKS, SCHEDULE_QUEUE, SYNC_SCHEDULE_JOB_ID } from './sync-schedule.constants';
 
 /** How long one attempt to set the schedule may wait for Redis, and how long to wait before the next. */
 const ATTEMPT_TIMEOUT_MS = 5000;
 const RETRY_EVERY_MS = 10_000;
-const ERROR_LOG_INTERVAL_MS = 10_000;
-const CLOSE_TIMEOUT_MS = 1000;
 
 export interface ScheduleState {
   /** The interval now scheduled, in ms; null when the schedule is off. */
@@ -31,14 +27,13 @@ export interface ScheduleState {
  * Keeps the periodic pull of every enabled monitor (`sync.interval_seconds`, 0 = off) as ONE Bull repeatable job,
  * however many worker processes run: each adds the same repeatable (same name, id and interval, so Bull stores it
  * once and each run once), and removes any left from another interval. Set where workers run; an API-only process
- * leaves the schedule alone. Also owns the schedule queue's lifecycle: its Redis errors and its close.
+ * leaves the schedule alone.
  */
 @Injectable()
-export class SyncSchedule implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class SyncSchedule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncSchedule.name);
   private stopped = false;
   private retryTimer?: NodeJS.Timeout;
-  private lastErrorLogged = 0;
   private resolveApplied!: (state: ScheduleState) => void;
   /** Settles once this process has set the schedule (or removed it, when off). */
   readonly applied = new Promise<ScheduleState>((resolve) => (this.resolveApplied = resolve));
@@ -46,42 +41,22 @@ export class SyncSchedule implements OnModuleInit, OnApplicationBootstrap, Befor
   constructor(
     @InjectQueue(SCHEDULE_QUEUE) private readonly queue: Queue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly runtime: TaskRuntime,
-    private readonly ticks: SyncTickProcessor,
+    private readonly host: WorkerHost,
   ) {}
 
   get everyMs(): number {
     return this.config.sync.intervalSeconds * 1000;
   }
 
-  onModuleInit(): void {
-    this.queue.on('error', (error: Error) => {
-      if (Date.now() - this.lastErrorLogged < ERROR_LOG_INTERVAL_MS) return;
-      this.lastErrorLogged = Date.now();
-      this.logger.warn({
-        msg: 'Redis unavailable; the schedule queue will reconnect by itself',
-        reason: error.message,
-      });
-    });
-    // Closed below, before the shared connections go; @nestjs/bull's own close would then find them gone.
-    (this.queue as Queue & { onApplicationShutdown?: () => Promise<void> }).onApplicationShutdown = () =>
-      this.queue.close(true);
-  }
-
   /** Not awaited: a Redis that is down at start must not hold up the boot; the schedule is set once it is back. */
   onApplicationBootstrap(): void {
-    if (this.runtime.runsWorkers) void this.attempt();
+    if (this.host.runsWorkers) void this.attempt();
   }
 
-  /**
-   * Lets a run in progress (it only queues tasks) finish within the workers' shutdown timeout, then closes the
-   * queue; a run cut short is run again by another worker's stall check, and its tasks deduplicate.
-   */
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Stops trying to set the schedule; the host drains a run in progress and closes the queue. */
+  beforeApplicationShutdown(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
-    await this.ticks.drain(this.config.queue.shutdownTimeoutMs);
-    await within(this.queue.close(true), CLOSE_TIMEOUT_MS);
   }
 
   /** Makes the queue hold exactly the configured schedule: the one repeatable job, or none when it is off. */

@@ -2,10 +2,11 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Job, Queue } from 'bull';
-import { Repository } from 'typeorm';
 import { TaskProducer } from '../../queue/task-producer.service';
-import { TaskRuntime } from '../../queue/task-runtime.service';
+import { WorkerHost } from '../../queue/worker-host';
+import type { ReadRepository } from '../../database/read-repository';
 import { Monitor } from '../entities/monitor.entity';
+import { MonitorAuthFailedError } from '../services/auth-failed';
 import { SCHEDULE_QUEUE } from './sync-schedule.constants';
 
 /** What one run of the schedule did; kept as the run's result in the schedule queue. */
@@ -15,40 +16,53 @@ export interface TickResult {
   queued: number;
   /** Monitors that already had a pull_hosts task waiting: not queued twice. */
   deduplicated: number;
+  /** Monitors in auth_failed: not pulled until their credentials change. */
+  skipped: number;
+  /** pull_alerts tasks queued by this run, after each monitor's pull_hosts, and those already waiting. */
+  alert_pulls: { queued: number; deduplicated: number };
 }
 
 /**
- * Runs the schedule where workers run: each run queues a `pull_hosts` task for every enabled monitor through the
- * producer, which returns the waiting task instead of queuing another when a monitor already has one. One worker
- * takes each run, whatever the number of workers.
+ * Runs the schedule where workers run: each run queues a `pull_hosts` task, then a `pull_alerts` task, for every
+ * enabled monitor through the producer, which returns the waiting task instead of queuing another when a monitor
+ * already has one. A monitor in auth_failed is skipped (the producer refuses it: each pull would be one more refused
+ * login toward Zabbix's lockout), and the log says so once. One worker takes each run, whatever the number of workers.
  */
 @Injectable()
 export class SyncTickProcessor implements OnApplicationBootstrap {
   private readonly logger = new Logger('worker');
-  private inFlight?: Promise<unknown>;
+  /** The auth_failed monitors this process has said it skips: each is said once, not at every run. */
+  private readonly skipping = new Set<number>();
 
   constructor(
     @InjectQueue(SCHEDULE_QUEUE) private readonly queue: Queue,
-    @InjectRepository(Monitor) private readonly monitors: Repository<Monitor>,
+    @InjectRepository(Monitor) private readonly monitors: ReadRepository<Monitor>,
     private readonly producer: TaskProducer,
-    private readonly runtime: TaskRuntime,
+    private readonly host: WorkerHost,
   ) {}
 
+  /** One run at a time, no retry (the next slot is the retry), no dead queue; the host drains it on shutdown. */
   onApplicationBootstrap(): void {
-    if (!this.runtime.runsWorkers) return;
-    this.queue
-      .process(1, (job: Job) => {
-        const run = this.tick(job);
-        this.inFlight = run.catch(() => undefined);
-        return run;
-      })
-      .catch((error: Error) => this.logger.error({ msg: 'worker could not start the sync schedule', err: error }));
+    if (!this.host.runsWorkers) return;
+    this.host.run({
+      queue: this.queue,
+      jobs: 'scheduled sync runs',
+      concurrency: 1,
+      handle: (job) => this.tick(job),
+      describe: (job) => `scheduled sync run ${String(job.id)}`,
+    });
   }
 
   /** Queues a pull of every enabled monitor; fails (after trying them all) when any could not be queued. */
   async tick(job?: Job): Promise<TickResult> {
     const enabled = await this.monitors.find({ select: { id: true }, where: { enabled: true }, order: { id: 'ASC' } });
-    const result: TickResult = { monitors: enabled.length, queued: 0, deduplicated: 0 };
+    const result: TickResult = {
+      monitors: enabled.length,
+      queued: 0,
+      deduplicated: 0,
+      skipped: 0,
+      alert_pulls: { queued: 0, deduplicated: 0 },
+    };
     const failed: number[] = [];
     let lastError: Error | undefined;
     for (const { id } of enabled) {
@@ -56,36 +70,42 @@ export class SyncTickProcessor implements OnApplicationBootstrap {
         const { deduplicated } = await this.producer.enqueue('pull_hosts', { monitor_id: id });
         if (deduplicated) result.deduplicated += 1;
         else result.queued += 1;
+        this.skipping.delete(id);
+        // Queued after the hosts' pull; the monitor lock keeps the two from overlapping.
+        const alerts = await this.producer.enqueue('pull_alerts', { monitor_id: id });
+        result.alert_pulls[alerts.deduplicated ? 'deduplicated' : 'queued'] += 1;
       } catch (error) {
+        if (error instanceof MonitorAuthFailedError) {
+          result.skipped += 1;
+          this.sayOnceSkipped(id, error);
+          continue;
+        }
         failed.push(id);
         lastError = error as Error;
       }
     }
-    const context = { ...result, schedule_run: job ? String(job.id) : undefined, worker: this.runtime.workerName };
+    const context = { ...result, schedule_run: job ? String(job.id) : undefined, worker: this.host.workerName };
     if (failed.length > 0) {
       this.logger.warn({ msg: 'worker could not queue the scheduled pull of some monitors', ...context, failed });
-      throw new Error(`could not queue pull_hosts for monitors ${failed.join(', ')}: ${lastError?.message}`);
+      throw new Error(`could not queue the pulls of monitors ${failed.join(', ')}: ${lastError?.message}`);
     }
     this.logger.log({
-      msg: `worker scheduled sync: ${result.queued} pull_hosts tasks queued, ${result.deduplicated} already waiting`,
+      msg:
+        `worker scheduled sync: ${result.queued} pull_hosts tasks queued, ${result.deduplicated} already waiting; ` +
+        `${result.alert_pulls.queued} pull_alerts tasks queued, ${result.alert_pulls.deduplicated} already waiting` +
+        (result.skipped > 0 ? `; ${result.skipped} auth_failed skipped` : ''),
       ...context,
     });
     return result;
   }
 
-  /** Waits, at most timeoutMs, for the run this process is doing, if any. */
-  async drain(timeoutMs: number): Promise<void> {
-    if (this.inFlight) await within(this.inFlight, timeoutMs);
-  }
-}
-
-/** Waits for work, at most timeoutMs; never throws. */
-export async function within(work: Promise<unknown>, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-  try {
-    await Promise.race([work.catch(() => undefined), timeout]);
-  } finally {
-    clearTimeout(timer);
+  private sayOnceSkipped(monitorId: number, error: MonitorAuthFailedError): void {
+    if (this.skipping.has(monitorId)) return;
+    this.skipping.add(monitorId);
+    this.logger.warn({
+      msg: `worker scheduled sync skips monitor ${monitorId} until its credentials change: ${error.message}`,
+      monitor_id: monitorId,
+      worker: this.host.workerName,
+    });
   }
 }

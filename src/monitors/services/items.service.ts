@@ -1,25 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { NotFoundError } from '../../common/http/domain-error';
 import type { Page } from '../../common/http/pagination.dto';
+import type { ReadRepository } from '../../database/read-repository';
 import type { CreateItemDto, ItemQuery, UpdateItemDto } from '../dto/item.dto';
 import { Host } from '../entities/host.entity';
 import { Item } from '../entities/item.entity';
 import { SyncStatus } from '../entities/sync-status';
+import { InventoryWriter } from '../sync/inventory-writer';
 import { containsAny, containsPattern } from './like-pattern';
 
 @Injectable()
 export class ItemsService {
   constructor(
-    @InjectRepository(Item) private readonly items: Repository<Item>,
-    @InjectRepository(Host) private readonly hosts: Repository<Host>,
+    @InjectRepository(Item) private readonly items: ReadRepository<Item>,
+    @InjectRepository(Host) private readonly hosts: ReadRepository<Host>,
+    private readonly writer: InventoryWriter,
   ) {}
 
   async list(query: ItemQuery): Promise<Page<Item>> {
     const qb = this.items.createQueryBuilder('item').orderBy('item.id', 'ASC');
     if (query.host_id !== undefined) qb.andWhere('item.host_id = :hostId', { hostId: query.host_id });
     if (query.status !== undefined) qb.andWhere('item.status = :status', { status: query.status });
+    if (query.state !== undefined) qb.andWhere('item.state = :state', { state: query.state });
     if (query.q) qb.andWhere(containsAny(['item.name', 'item.item_key'], 'q'), { q: containsPattern(query.q) });
     const [items, total] = await qb.take(query.limit).skip(query.offset).getManyAndCount();
     return { items, total, limit: query.limit, offset: query.offset };
@@ -40,7 +43,7 @@ export class ItemsService {
 
   async create(hostId: number, input: CreateItemDto): Promise<Item> {
     if (!(await this.hosts.existsBy({ id: hostId }))) throw new NotFoundError(`Host ${hostId} not found`);
-    return this.items.save(
+    return this.writer.saveItem(
       this.items.create({
         hostId,
         name: input.name,
@@ -52,6 +55,9 @@ export class ItemsService {
         externalId: null,
         externalHostId: null,
         lastValue: null,
+        lastClock: null,
+        state: 'normal',
+        stateError: '',
         status: SyncStatus.Inactive,
         statusDescription: '',
         lastSyncAt: null,
@@ -67,11 +73,11 @@ export class ItemsService {
     if (changes.units !== undefined) item.units = changes.units;
     if (changes.description !== undefined) item.description = changes.description;
     if (changes.enabled !== undefined) item.enabled = changes.enabled;
-    return this.items.save(item);
+    return this.writer.saveItem(item);
   }
 
   async remove(id: number): Promise<void> {
     await this.get(id);
-    await this.items.delete({ id });
+    await this.writer.deleteItem(id);
   }
 }

@@ -1,36 +1,43 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import { ConflictError, NotFoundError } from '../../common/http/domain-error';
 import type { Page } from '../../common/http/pagination.dto';
-import { Transactions } from '../../database/transactions';
-import { CredentialsCipher } from '../credentials-cipher';
+import type { ReadRepository } from '../../database/read-repository';
+import { CredentialsCipher, CredentialsUnreadableError } from '../credentials-cipher';
+import { redactMonitorUrl } from '../monitor-url';
 import type { CreateMonitorDto, MonitorQuery, UpdateMonitorDto } from '../dto/monitor.dto';
-import { HostGroup } from '../entities/host-group.entity';
-import { Host } from '../entities/host.entity';
 import { Monitor } from '../entities/monitor.entity';
 import { SyncStatus } from '../entities/sync-status';
 import type { MonitorTarget } from '../providers/monitor-provider';
 import { MonitorProviders } from '../providers/monitor-providers';
+import { statusOfUpstreamFailure } from '../sync/failure-status';
+import { InventoryWriter } from '../sync/inventory-writer';
 import { containsAny, containsPattern } from './like-pattern';
+import { MonitorAuthFailedError } from './auth-failed';
+import { requireCredentialsWhenTheyMove, requireOneKindOfCredentials } from './monitor-credentials';
+import { MonitorsWriter } from './monitors-writer';
 
 @Injectable()
 export class MonitorsService {
-  private readonly logger = new Logger(MonitorsService.name);
-
   constructor(
-    @InjectRepository(Monitor) private readonly monitors: Repository<Monitor>,
+    @InjectRepository(Monitor) private readonly monitors: ReadRepository<Monitor>,
     private readonly cipher: CredentialsCipher,
     private readonly providers: MonitorProviders,
-    private readonly transactions: Transactions,
-  ) {
-    providers.onToken((monitorId, token) => this.storeAuthToken(monitorId, token));
-  }
+    private readonly writer: MonitorsWriter,
+    private readonly inventory: InventoryWriter,
+  ) {}
 
   async list(query: MonitorQuery): Promise<Page<Monitor>> {
     const qb = this.monitors.createQueryBuilder('monitor').orderBy('monitor.id', 'ASC');
     if (query.q) {
-      qb.andWhere(containsAny(['monitor.name', 'monitor.url'], 'q'), { q: containsPattern(query.q) });
+      const urlMatches = await this.idsWhoseShownUrlContains(query.q);
+      qb.andWhere(
+        urlMatches.length > 0
+          ? `(${containsAny(['monitor.name'], 'q')} OR monitor.id IN (:...urlMatches))`
+          : containsAny(['monitor.name'], 'q'),
+        { q: containsPattern(query.q), urlMatches },
+      );
     }
     if (query.type) qb.andWhere('monitor.type = :type', { type: query.type });
     if (query.status !== undefined) qb.andWhere('monitor.status = :status', { status: query.status });
@@ -39,19 +46,43 @@ export class MonitorsService {
     return { items, total, limit: query.limit, offset: query.offset };
   }
 
+  /**
+   * q searches the URL as the API shows it, redacted: a search of the stored URL would let a reader guess a
+   * token in its query one character at a time. Monitors are few, so their URLs are matched here.
+   */
+  private async idsWhoseShownUrlContains(q: string): Promise<number[]> {
+    const needle = q.toLowerCase();
+    const rows = await this.monitors.find({ select: { id: true, url: true } });
+    return rows.filter((row) => redactMonitorUrl(row.url).toLowerCase().includes(needle)).map((row) => row.id);
+  }
+
   async get(id: number): Promise<Monitor> {
     const monitor = await this.monitors.findOneBy({ id });
     if (!monitor) throw new NotFoundError(`Monitor ${id} not found`);
     return monitor;
   }
 
+  /** A monitor to sync with: 409 when it is disabled, for a sync run now and one queued alike. */
+  async getEnabled(id: number): Promise<Monitor> {
+    const monitor = await this.get(id);
+    if (!monitor.enabled) throw new ConflictError(`Monitor ${id} is disabled`);
+    return monitor;
+  }
+
+  /** A monitor a task may be queued for or run on: enabled (else 409), and not auth_failed (409 naming it). */
+  async getQueueable(id: number): Promise<Monitor> {
+    const monitor = await this.getEnabled(id);
+    if (monitor.status === SyncStatus.AuthFailed) throw new MonitorAuthFailedError(monitor);
+    return monitor;
+  }
+
   async create(input: CreateMonitorDto): Promise<Monitor> {
+    requireOneKindOfCredentials(input);
     const monitor = this.monitors.create({
       name: input.name,
       url: input.url,
       type: input.type,
-      username: input.username,
-      passwordEncrypted: this.cipher.encrypt(input.password),
+      ...this.sealedCredentials(input),
       authTokenEncrypted: null,
       description: input.description ?? '',
       enabled: input.enabled ?? true,
@@ -64,19 +95,35 @@ export class MonitorsService {
 
   async update(id: number, changes: UpdateMonitorDto): Promise<Monitor> {
     const monitor = await this.get(id);
+    requireCredentialsWhenTheyMove(monitor, changes);
     const credentialsChanged =
       (changes.url !== undefined && changes.url !== monitor.url) ||
       (changes.username !== undefined && changes.username !== monitor.username) ||
-      changes.password !== undefined;
+      changes.password !== undefined ||
+      changes.api_token !== undefined;
     if (changes.name !== undefined) monitor.name = changes.name;
     if (changes.url !== undefined) monitor.url = changes.url;
     if (changes.type !== undefined) monitor.type = changes.type;
-    if (changes.username !== undefined) monitor.username = changes.username;
-    if (changes.password !== undefined) monitor.passwordEncrypted = this.cipher.encrypt(changes.password);
+    if (changes.api_token !== undefined || changes.password !== undefined) {
+      Object.assign(
+        monitor,
+        this.sealedCredentials({
+          username: changes.username ?? monitor.username,
+          password: changes.password,
+          api_token: changes.api_token,
+        }),
+      );
+    } else if (changes.username !== undefined) monitor.username = changes.username;
     if (changes.description !== undefined) monitor.description = changes.description;
     if (changes.enabled !== undefined) monitor.enabled = changes.enabled;
-    // A session from other credentials, or another server, must not be reused.
-    if (credentialsChanged) monitor.authTokenEncrypted = null;
+    if (credentialsChanged) {
+      // A session from other credentials, or another server, must not be reused.
+      monitor.authTokenEncrypted = null;
+      if (monitor.status === SyncStatus.AuthFailed) {
+        monitor.status = SyncStatus.Inactive;
+        monitor.statusDescription = 'Credentials changed; not tried yet';
+      }
+    }
     return this.saveUnique(monitor);
   }
 
@@ -86,11 +133,7 @@ export class MonitorsService {
    */
   async remove(id: number): Promise<void> {
     await this.get(id);
-    await this.transactions.run(async (manager) => {
-      await manager.update(Host, { monitorId: id }, { monitorId: null, externalId: null });
-      await manager.update(HostGroup, { monitorId: id }, { monitorId: null, externalId: null });
-      await manager.delete(Monitor, { id });
-    });
+    await this.writer.delete(id);
   }
 
   /** Logs in to the monitor and records the outcome in its status. */
@@ -98,9 +141,9 @@ export class MonitorsService {
     const monitor = await this.get(id);
     try {
       const { version } = await this.providers.for(monitor.type).check(this.target(monitor));
-      await this.setStatus(id, SyncStatus.Active, `Connected to ${monitor.type} ${version}`);
+      await this.inventory.setMonitorStatus(id, SyncStatus.Active, `Connected to ${monitor.type} ${version}`);
     } catch (error) {
-      await this.setStatus(id, SyncStatus.Error, (error as Error).message);
+      await this.inventory.setMonitorStatus(id, statusOfUpstreamFailure(error), (error as Error).message);
     }
     return this.get(id);
   }
@@ -111,28 +154,40 @@ export class MonitorsService {
       monitorId: monitor.id,
       url: monitor.url,
       username: monitor.username,
-      password: this.cipher.decrypt(monitor.passwordEncrypted),
-      authToken: monitor.authTokenEncrypted ? this.cipher.decrypt(monitor.authTokenEncrypted) : null,
+      password: monitor.passwordEncrypted ? this.cipher.decrypt(monitor.passwordEncrypted) : '',
+      apiToken: monitor.apiTokenEncrypted ? this.cipher.decrypt(monitor.apiTokenEncrypted) : null,
+      authToken: this.sessionToken(monitor),
     };
   }
 
-  /** Keeps the session token a provider (re-)acquired, encrypted, for the next call from any process. */
-  async storeAuthToken(monitorId: number, token: string | null): Promise<void> {
-    await this.monitors.update({ id: monitorId }, { authTokenEncrypted: token ? this.cipher.encrypt(token) : null });
+  /** The kept session, or none when it cannot be opened any more (a key change): the provider logs in afresh. */
+  private sessionToken(monitor: Monitor): string | null {
+    if (!monitor.authTokenEncrypted) return null;
+    try {
+      return this.cipher.decrypt(monitor.authTokenEncrypted);
+    } catch (error) {
+      if (error instanceof CredentialsUnreadableError) return null;
+      throw error;
+    }
   }
 
-  async setStatus(id: number, status: SyncStatus, description: string, syncedAt?: Date): Promise<void> {
-    const changes: Partial<Monitor> = { status, statusDescription: description.slice(0, 1024) };
-    if (syncedAt) changes.lastSyncAt = syncedAt;
-    await this.monitors.update({ id }, changes);
-    if (status === SyncStatus.Error) this.logger.warn({ msg: 'monitor in error', monitor_id: id, reason: description });
+  /** An API token, or a username and password pair, encrypted as stored: the other kind is emptied. */
+  private sealedCredentials(input: { username?: string; password?: string; api_token?: string }) {
+    if (input.api_token !== undefined) {
+      return { username: '', passwordEncrypted: '', apiTokenEncrypted: this.cipher.encrypt(input.api_token) };
+    }
+    return {
+      username: input.username ?? '',
+      passwordEncrypted: this.cipher.encrypt(input.password ?? ''),
+      apiTokenEncrypted: null,
+    };
   }
 
   private async saveUnique(monitor: Monitor): Promise<Monitor> {
     const clash = await this.monitors.findOneBy({ name: monitor.name });
     if (clash && clash.id !== monitor.id) throw new ConflictError(`A monitor named ${monitor.name} already exists`);
     try {
-      return await this.monitors.save(monitor);
+      return await this.writer.save(monitor);
     } catch (error) {
       if (error instanceof QueryFailedError && /unique/i.test(error.message)) {
         throw new ConflictError(`A monitor named ${monitor.name} already exists`);

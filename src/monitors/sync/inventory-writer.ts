@@ -1,43 +1,161 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { Injectable } from '@nestjs/common';
-import {
-  type EntityManager,
-  type EntityMetadata,
-  type EntityTarget,
-  In,
-  IsNull,
-  Not,
-  type ObjectLiteral,
-} from 'typeorm';
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { BULK_BATCH, bulkBatchOf, bulkUpsert, bulkUpsertReturning, type Row } from '../../database/bulk-write';
 import { Transactions } from '../../database/transactions';
 import { HostGroup } from '../entities/host-group.entity';
 import { Host } from '../entities/host.entity';
 import { Item } from '../entities/item.entity';
+import { Monitor } from '../entities/monitor.entity';
 import { SyncStatus } from '../entities/sync-status';
 import type { RemoteGroup, RemoteHost, RemoteItem } from '../providers/monitor-provider';
 import { chunks } from './chunks';
-import { emptyCounts, type SyncCounts } from './sync-result';
+import { markCritical } from './critical-marks';
+import { groupIdsOf, linkPulledGroups, setHostGroups } from './host-groups-writer';
+import { hostIdsOf, hostPage, readSyncedItems } from './inventory-reads';
+import { HOST_UPSERTS, hostRow, ITEM_UPSERTS, itemRow } from './inventory-tables';
+import { itemChanges, type StoredItems, vanishedItems } from './item-changes';
+import { emptyCounts, type ItemSyncCounts, type SyncCounts } from './sync-result';
+import {
+  HOST_VANISHED,
+  ITEM_VANISHED,
+  markItemsOfVanishedHosts,
+  markOneVanished,
+  markVanished,
+} from './vanished-writer';
 
-/** Rows per INSERT … ON CONFLICT: well under SQLite's and PostgreSQL's bound-parameter limits. */
-const WRITE_BATCH = 500;
+export { HOST_VANISHED, ITEM_VANISHED } from './vanished-writer';
 
-export const HOST_VANISHED = 'host not found on monitor';
-export const ITEM_VANISHED = 'item not found on monitor';
+/** Upserted hosts' counts, their local ids by external id, and the ids of those the upsert inserted. */
+export interface HostUpsert {
+  hosts: SyncCounts;
+  ids: Map<string, number>;
+  /** Hosts new to the inventory: they have no items yet. */
+  fresh: ReadonlySet<number>;
+}
+
+/** An alert that puts its host (and item) in error. */
+export interface CriticalMark {
+  hostId: number;
+  itemId: number | null;
+  message: string;
+}
 
 /**
- * Writes what a monitor reported into the inventory: upserts keyed by (monitor, external hostid) and
- * (host, external itemid), in batched transactions. Running the same pull twice adds nothing the second time;
- * what vanished from the monitor is kept with status 2 and a reason, never deleted.
+ * The one writer of the inventory: hosts, items, host groups and a monitor's sync status, whoever changes them
+ * (the API, a sync, the alert generator), every write through Transactions. A pull upserts keyed by (monitor,
+ * external hostid) and (host, external itemid), in batched transactions: running the same pull twice adds nothing
+ * the second time and rewrites only the rows whose stored fields changed; what vanished from the monitor is kept
+ * with status 2 and a reason, never deleted.
  */
 @Injectable()
 export class InventoryWriter {
+  private readonly logger = new Logger(InventoryWriter.name);
+
   constructor(private readonly transactions: Transactions) {}
+
+  /** Saves the host and, when `groupIds` is given, makes those its groups (the first one is its `groupId`). */
+  saveHost(host: Host, groupIds?: number[]): Promise<Host> {
+    return this.transactions.run(async (manager) => {
+      const saved = await manager.save(Host, host);
+      if (groupIds) await setHostGroups(manager, new Map([[saved.id, groupIds]]));
+      return saved;
+    });
+  }
+
+  /** The group ids of each host, in order; a host in no group is missing from the map. */
+  groupIdsOf(hostIds: number[]): Promise<Map<number, number[]>> {
+    return this.transactions.single((manager) => groupIdsOf(manager, hostIds));
+  }
+
+  async deleteHost(id: number): Promise<void> {
+    await this.transactions.single((manager) => manager.delete(Host, { id }));
+  }
+
+  saveItem(item: Item): Promise<Item> {
+    return this.transactions.run((manager) => manager.save(Item, item));
+  }
+
+  async deleteItem(id: number): Promise<void> {
+    await this.transactions.single((manager) => manager.delete(Item, { id }));
+  }
+
+  async setMonitorStatus(id: number, status: SyncStatus, description: string, syncedAt?: Date): Promise<void> {
+    const changes: Partial<Monitor> = { status, statusDescription: description.slice(0, 1024) };
+    if (syncedAt) changes.lastSyncAt = syncedAt;
+    await this.transactions.single((manager) => manager.update(Monitor, { id }, changes));
+    if (status === SyncStatus.Error || status === SyncStatus.AuthFailed)
+      this.logger.warn({ msg: 'monitor in error', monitor_id: id, reason: description });
+  }
+
+  /** Within the caller's transaction (the monitor's removal): its hosts and groups stay, as local ones. */
+  async detachFromMonitor(manager: EntityManager, monitorId: number): Promise<void> {
+    await manager.update(Host, { monitorId }, { monitorId: null, externalId: null });
+    await manager.update(HostGroup, { monitorId }, { monitorId: null, externalId: null });
+  }
+
+  /**
+   * Within the caller's transaction (the alerts that name them): each host and item in error with
+   * "Critical alert: <message>", the last alert on one naming the reason.
+   */
+  async markCritical(manager: EntityManager, marks: CriticalMark[]): Promise<void> {
+    await markCritical(manager, Host, new Map(marks.map((mark) => [mark.hostId, mark.message])));
+    await markCritical(
+      manager,
+      Item,
+      new Map(marks.flatMap((mark) => (mark.itemId === null ? [] : [[mark.itemId, mark.message]]))),
+    );
+  }
+
+  /** A host pushed to the monitor: its id (and technical name, when known) there, and in sync as of `at`. */
+  async markHostPushed(
+    hostId: number,
+    monitorId: number,
+    externalId: string,
+    at: Date,
+    technicalName?: string,
+  ): Promise<void> {
+    const named = technicalName === undefined ? {} : { technicalName };
+    await this.transactions.single((manager) =>
+      manager.update(
+        Host,
+        { id: hostId },
+        { externalId, monitorId, status: SyncStatus.Active, statusDescription: '', lastSyncAt: at, ...named },
+      ),
+    );
+  }
+
+  /** An item pushed to the monitor, under its host's id there, and in sync as of `at`. */
+  async markItemPushed(itemId: number, externalId: string, externalHostId: string, at: Date): Promise<void> {
+    await this.transactions.single((manager) =>
+      manager.update(
+        Item,
+        { id: itemId },
+        { externalId, externalHostId, status: SyncStatus.Active, statusDescription: '', lastSyncAt: at },
+      ),
+    );
+  }
+
+  /** A host or item the monitor refused on a push: status 2 with the monitor's reason. */
+  async markRejected(entity: typeof Host | typeof Item, id: number, reason: string): Promise<void> {
+    await this.transactions.single((manager) =>
+      manager.update(entity, { id }, { status: SyncStatus.Error, statusDescription: reason.slice(0, 1024) }),
+    );
+  }
+
+  /**
+   * One item the monitor no longer has (or has under another host): status 2 with the reason. Returns 1 when it
+   * vanished now, 0 when it was already marked.
+   */
+  async markItemVanished(itemId: number): Promise<number> {
+    return this.transactions.single((manager) => markOneVanished(manager, Item, itemId, ITEM_VANISHED));
+  }
 
   /** Creates the monitor's groups that are new, renames those that changed; returns external id → local id. */
   async upsertGroups(monitorId: number, remote: RemoteGroup[]): Promise<Map<string, number>> {
     const distinct = [...new Map(remote.map((group) => [group.externalId, group])).values()];
     return this.transactions.run(async (manager) => {
-      for (const batch of chunks(distinct, WRITE_BATCH)) {
+      for (const batch of chunks(distinct, BULK_BATCH)) {
         await manager
           .createQueryBuilder()
           .insert()
@@ -52,301 +170,159 @@ export class InventoryWriter {
     });
   }
 
-  /** Upserts the reported hosts; with `complete`, the monitor's other hosts are marked vanished. */
+  /**
+   * Upserts the reported hosts (a page of a pull, or one host), rewriting only those whose stored fields changed.
+   * Returns their counts and their local ids by external id.
+   */
   async upsertHosts(
     monitorId: number,
     remote: RemoteHost[],
     groupIds: Map<string, number>,
-    options: { complete: boolean; syncedAt: Date },
-  ): Promise<SyncCounts> {
+    options: { syncedAt: Date },
+  ): Promise<HostUpsert> {
     const counts = emptyCounts();
     counts.total = remote.length;
-    await this.transactions.run(async (manager) => {
-      const known = await this.externalIdsOf(manager, Host, { monitorId });
-      for (const batch of chunks(remote, WRITE_BATCH)) {
-        const rows = batch.map((host): unknown[] => [
-          monitorId,
-          host.externalId,
-          host.name,
-          host.description,
-          host.ipAddr,
-          host.enabled,
-          host.groups.length > 0 ? (groupIds.get(host.groups[0].externalId) ?? null) : null,
-          SyncStatus.Active,
-          '',
-          options.syncedAt,
-          // Explicit: TypeORM leaves updated_at out of a SQLite upsert but sets it on PostgreSQL.
-          options.syncedAt,
-        ]);
-        await upsert(manager, Host, HOST_FIELDS, rows, ['monitorId', 'externalId']);
-        for (const host of batch) counts[known.has(host.externalId) ? 'updated' : 'added'] += 1;
-      }
-      if (options.complete) {
-        const present = new Set(remote.map((host) => host.externalId));
-        const vanished = [...known.keys()].filter((externalId) => !present.has(externalId));
-        if (vanished.length > 0) {
-          await this.markVanished(manager, Host, 'monitorId', monitorId, vanished, HOST_VANISHED);
-          await this.markItemsOfVanishedHosts(
-            manager,
-            vanished.map((externalId) => known.get(externalId) as number),
-          );
+    const fresh = new Set<number>();
+    const ids = await this.transactions.run(async (manager) => {
+      const local = new Map<string, number>();
+      const existing = new Set<number>();
+      const written = new Set<number>();
+      for (const batch of chunks(remote, BULK_BATCH)) {
+        const externalIds = batch.map((host) => host.externalId);
+        const known = await hostIdsOf(manager, monitorId, externalIds);
+        for (const [externalId, id] of known) {
+          existing.add(id);
+          local.set(externalId, id);
         }
+        const rows = batch.map((host) => hostRow(monitorId, host, groupIds, options.syncedAt));
+        const added = batch.filter((host) => !known.has(host.externalId)).length;
+        // RETURNING the external ids: a new host's id comes back with its insert rather than from another read.
+        const upserted = await bulkUpsertReturning(manager, HOST_UPSERTS, rows, {
+          allNew: added === batch.length,
+          key: 'externalId',
+        });
+        upserted.ids?.forEach((id) => written.add(id));
+        for (const [externalId, id] of upserted.byKey) {
+          if (!existing.has(id)) fresh.add(id);
+          local.set(externalId as string, id);
+        }
+        // Only a host stored since it was looked up, and left unchanged, comes back from neither: read it.
+        const missing = externalIds.filter((externalId) => !local.has(externalId));
+        for (const [externalId, id] of await hostIdsOf(manager, monitorId, missing)) local.set(externalId, id);
+        await yieldToEventLoop();
+        counts.added += added;
+        counts.updated += upserted.written - added;
       }
+      // A host whose only change is its groups was not rewritten above, but it was updated all the same.
+      const regrouped = await linkPulledGroups(manager, local, remote, groupIds, { ...options, written, fresh });
+      counts.updated += regrouped.filter((id) => existing.has(id) && !written.has(id)).length;
+      return local;
     });
-    return counts;
+    counts.unchanged = counts.total - counts.added - counts.updated;
+    return { hosts: counts, ids, fresh };
   }
 
-  /** One host the monitor no longer has: status 2 with the reason, and its synced items likewise. */
-  async markHostVanished(hostId: number): Promise<void> {
-    await this.transactions.run(async (manager) => {
-      await manager.update(Host, { id: hostId }, { status: SyncStatus.Error, statusDescription: HOST_VANISHED });
-      await this.markItemsOfVanishedHosts(manager, [hostId]);
+  /**
+   * The monitor's hosts not in `present` (every host a pull reported), with their synced items, marked vanished.
+   * The stored hosts are read a page at a time, so a big monitor's are never all in memory.
+   */
+  async markHostsVanishedExcept(
+    monitorId: number,
+    present: ReadonlySet<string>,
+  ): Promise<{ hosts: number; items: number }> {
+    const marked = { hosts: 0, items: 0 };
+    const owner = { column: 'monitor_id', id: monitorId } as const;
+    for (let after = 0; ;) {
+      const page = await this.transactions.single((manager) => hostPage(manager, monitorId, after, BULK_BATCH));
+      if (page.length === 0) return marked;
+      after = page[page.length - 1].id;
+      const vanished = page.filter((host) => !present.has(host.externalId));
+      if (vanished.length === 0) continue;
+      await this.transactions.run(async (manager) => {
+        const externalIds = vanished.map((host) => host.externalId);
+        marked.hosts += await markVanished(manager, Host, owner, externalIds, HOST_VANISHED);
+        marked.items += await markItemsOfVanishedHosts(
+          manager,
+          vanished.map((host) => host.id),
+        );
+      });
+    }
+  }
+
+  /**
+   * One host the monitor no longer has: status 2 with the reason, and its synced items likewise. Returns 1 when
+   * it vanished now, 0 when it was already marked.
+   */
+  async markHostVanished(hostId: number): Promise<number> {
+    return this.transactions.run(async (manager) => {
+      const vanished = await markOneVanished(manager, Host, hostId, HOST_VANISHED);
+      await markItemsOfVanishedHosts(manager, [hostId]);
+      return vanished;
     });
   }
 
   /**
-   * Upserts the items reported for these hosts (local host id → its external id); with `complete`, the hosts'
-   * other synced items are marked vanished.
+   * Upserts the items reported for these hosts (external id → local host id), writing only those that are new or
+   * changed: an item whose hash equals the one its last pull stored, on a row no one changed since, costs no write
+   * at all (on PostgreSQL an upsert that its WHERE turns down still locks the row, writing its page); the others
+   * go to the upsert, whose WHERE compares the fields themselves. With `complete`, the hosts' other synced items
+   * are marked vanished. `fresh` hosts were inserted by this pull (HostUpsert.fresh): they have no items to read.
    */
   async upsertItems(
     hosts: Map<string, number>,
     remote: RemoteItem[],
-    options: { complete: boolean; syncedAt: Date },
-  ): Promise<SyncCounts> {
-    const counts = emptyCounts();
+    options: { complete: boolean; syncedAt: Date; fresh?: ReadonlySet<number> },
+  ): Promise<ItemSyncCounts> {
     const hostIds = [...hosts.values()];
-    await this.transactions.run(async (manager) => {
-      const known = new Map<number, Set<string>>(hostIds.map((hostId) => [hostId, new Set<string>()]));
-      for (const batch of chunks(hostIds, WRITE_BATCH)) {
-        for (const row of await syncedItemsOf(manager, batch)) known.get(row.hostId)?.add(row.externalId);
-      }
-      const present = new Map<number, Set<string>>(hostIds.map((hostId) => [hostId, new Set<string>()]));
-      const rows: unknown[][] = [];
-      for (const item of remote) {
-        const hostId = hosts.get(item.externalHostId);
-        if (hostId === undefined) continue;
-        counts.total += 1;
-        counts[known.get(hostId)?.has(item.externalId) ? 'updated' : 'added'] += 1;
-        present.get(hostId)?.add(item.externalId);
-        rows.push([
-          hostId,
-          item.externalId,
-          item.externalHostId,
-          item.name,
-          item.key,
-          item.valueType,
-          item.lastValue,
-          item.units,
-          item.enabled,
-          SyncStatus.Active,
-          '',
-          options.syncedAt,
-          // Explicit: TypeORM leaves updated_at out of a SQLite upsert but sets it on PostgreSQL.
-          options.syncedAt,
-        ]);
-      }
-      for (const batch of chunks(rows, WRITE_BATCH)) {
-        await upsert(manager, Item, ITEM_FIELDS, batch, ['hostId', 'externalId']);
-      }
-      if (options.complete) {
-        for (const [hostId, externalIds] of known) {
-          const seen = present.get(hostId);
-          const vanished = [...externalIds].filter((externalId) => !seen?.has(externalId));
-          if (vanished.length > 0) await this.markVanished(manager, Item, 'hostId', hostId, vanished, ITEM_VANISHED);
-        }
-      }
-    });
-    return counts;
+    const stale = options.fresh ? hostIds.filter((hostId) => !options.fresh?.has(hostId)) : hostIds;
+    const write = (manager: EntityManager) => writeItems(manager, hosts, remote, stale, options);
+    // Items of hosts new to the inventory (a first sync) that one statement writes: nothing to read before it, none
+    // to mark vanished after, and a statement is atomic by itself, so no BEGIN and COMMIT round trips around it.
+    if (stale.length === 0 && remote.length <= this.transactions.bulkBatch()) return this.transactions.single(write);
+    return this.transactions.run(write);
   }
-
-  /** External id → local id of the monitor's hosts that have an external id. */
-  hostIds(monitorId: number): Promise<Map<string, number>> {
-    return this.transactions.single((manager) => this.externalIdsOf(manager, Host, { monitorId }));
-  }
-
-  /** In plain SQL: TypeORM's find spent several times longer building the query and the entities than SQLite ran. */
-  private async externalIdsOf(
-    manager: EntityManager,
-    entity: typeof Host,
-    where: { monitorId: number },
-  ): Promise<Map<string, number>> {
-    const metadata = manager.dataSource.getMetadata(entity);
-    const column = (property: string) => `"${columnName(metadata, property)}"`;
-    const placeholder = marker(manager.dataSource.driver.options.type === 'postgres', 1);
-    const rows = (await manager.query(
-      `SELECT ${column('id')} AS "id", ${column('externalId')} AS "externalId" FROM "${metadata.tableName}" ` +
-        `WHERE ${column('monitorId')} = ${placeholder} AND ${column('externalId')} IS NOT NULL`,
-      [where.monitorId],
-    )) as { id: number | string; externalId: string }[];
-    return new Map(rows.map((row) => [row.externalId, Number(row.id)]));
-  }
-
-  /** A host that vanished took its items with it: those it had on the monitor are marked vanished too. */
-  private async markItemsOfVanishedHosts(manager: EntityManager, hostIds: number[]): Promise<void> {
-    for (const batch of chunks(hostIds, WRITE_BATCH)) {
-      await manager.update(
-        Item,
-        { hostId: In(batch), externalId: Not(IsNull()) },
-        { status: SyncStatus.Error, statusDescription: ITEM_VANISHED },
-      );
-    }
-  }
-
-  private async markVanished(
-    manager: EntityManager,
-    entity: typeof Host | typeof Item,
-    ownerColumn: 'monitorId' | 'hostId',
-    ownerId: number,
-    externalIds: string[],
-    reason: string,
-  ): Promise<void> {
-    for (const batch of chunks(externalIds, WRITE_BATCH)) {
-      await manager.update(
-        entity,
-        { [ownerColumn]: ownerId, externalId: In(batch) },
-        { status: SyncStatus.Error, statusDescription: reason },
-      );
-    }
-  }
-}
-
-/** What upsertHosts writes of a host, in the order of its rows' values. */
-const HOST_FIELDS = [
-  'monitorId',
-  'externalId',
-  'name',
-  'description',
-  'ipAddr',
-  'enabled',
-  'groupId',
-  'status',
-  'statusDescription',
-  'lastSyncAt',
-  'updatedAt',
-] as const;
-
-/** What upsertItems writes of an item, in the order of its rows' values. */
-const ITEM_FIELDS = [
-  'hostId',
-  'externalId',
-  'externalHostId',
-  'name',
-  'key',
-  'valueType',
-  'lastValue',
-  'units',
-  'enabled',
-  'status',
-  'statusDescription',
-  'lastSyncAt',
-  'updatedAt',
-] as const;
-
-/**
- * INSERT … ON CONFLICT DO UPDATE of these rows (each the values of `fields`, in that order), as `manager.upsert`
- * writes it, built here rather than by TypeORM's query builder. The builder reads no ids back (TypeORM guesses
- * them from last_insert_rowid() on SQLite, wrongly for updated rows, and the upsert then fails with "Cannot update
- * entity because entity id is not set in the entity"; nothing here needs them), and it spent most of a sync's CPU
- * assembling parameters: a 500-row batch of items took longer to build than to run, and on SQLite, whose driver
- * runs statements synchronously, that held the event loop. Rows are arrays rather than entity-like objects, which
- * made reading them back by property name a tenth of a sync's CPU. Values go through the driver's own conversion
- * (dates, booleans), so they are stored exactly as TypeORM stores them. The SQL text of a full batch is made once.
- * After each statement the event loop gets a turn, so health checks and API requests are answered during a big sync.
- */
-async function upsert<T extends ObjectLiteral>(
-  manager: EntityManager,
-  entity: EntityTarget<T>,
-  fields: readonly (keyof T & string)[],
-  rows: unknown[][],
-  conflictPaths: (keyof T & string)[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  const metadata = manager.dataSource.getMetadata(entity);
-  const driver = manager.dataSource.driver;
-  const postgres = driver.options.type === 'postgres';
-  const columns = fields.map((field) => columnOf(metadata, field));
-  // The driver's conversion of the value a column had in the row before: rows of one batch share most of their
-  // values (the sync time, the status), and converting a date is the costly part. Same value, same result.
-  const width = columns.length;
-  const lastValue: unknown[] = new Array(width);
-  const lastConverted: unknown[] = new Array(width);
-  const converted: boolean[] = new Array(width).fill(false);
-  const parameters: unknown[] = new Array(rows.length * width);
-  let index = 0;
-  for (const row of rows) {
-    for (let c = 0; c < width; c++) {
-      const value = row[c];
-      if (!converted[c] || lastValue[c] !== value) {
-        lastValue[c] = value;
-        lastConverted[c] = value === undefined ? null : driver.preparePersistentValue(value, columns[c]);
-        converted[c] = true;
-      }
-      parameters[index++] = lastConverted[c];
-    }
-  }
-  const key = `${metadata.tableName}\n${fields.join(',')}\n${conflictPaths.join(',')}\n${rows.length}\n${postgres}`;
-  let sql = upsertStatements.get(key);
-  if (sql === undefined) {
-    const quote = (name: string) => `"${name}"`;
-    const conflict = metadata.mapPropertyPathsToColumns(conflictPaths);
-    const overwrite = columns.filter((column) => !conflict.includes(column) && column.isUpdate !== false);
-    const updates = [...conflict, ...overwrite].map(
-      (column) => `${quote(column.databaseName)} = EXCLUDED.${quote(column.databaseName)}`,
-    );
-    sql =
-      `INSERT INTO ${quote(metadata.tableName)} (${columns.map((column) => quote(column.databaseName)).join(', ')}) ` +
-      `VALUES ${tuples(rows.length, width, postgres)} ` +
-      `ON CONFLICT (${conflict.map((column) => quote(column.databaseName)).join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
-    if (upsertStatements.size >= UPSERT_STATEMENTS_KEPT) upsertStatements.clear();
-    upsertStatements.set(key, sql);
-  }
-  await manager.query(sql, parameters);
-  await yieldToEventLoop();
-}
-
-/** The SQL text of recent upserts by table, columns and row count: full batches repeat the same text. */
-const upsertStatements = new Map<string, string>();
-const UPSERT_STATEMENTS_KEPT = 32;
-
-/** `(?, ?), (?, ?)` for SQLite, `($1, $2), ($3, $4)` for PostgreSQL: the VALUES of `rows` rows of `width` values. */
-function tuples(rows: number, width: number, postgres: boolean): string {
-  let n = 0;
-  const tuple = () => `(${Array.from({ length: width }, () => marker(postgres, ++n)).join(', ')})`;
-  return Array.from({ length: rows }, tuple).join(', ');
 }
 
 /**
- * (host id, external id) of the items these hosts have on their monitor, in plain SQL: TypeORM's find spent more
- * time building this query and its entities than the database took to answer it.
+ * Within upsertItems' transaction: reads what the `stale` hosts (all but those new to the inventory) have stored,
+ * upserts what is new or changed, and with `complete` marks the hosts' items no longer reported vanished.
  */
-async function syncedItemsOf(
+async function writeItems(
   manager: EntityManager,
-  hostIds: number[],
-): Promise<{ hostId: number; externalId: string }[]> {
-  if (hostIds.length === 0) return [];
-  const metadata = manager.dataSource.getMetadata(Item);
-  const column = (property: string) => `"${columnName(metadata, property)}"`;
-  const postgres = manager.dataSource.driver.options.type === 'postgres';
-  const placeholders = hostIds.map((_, i) => marker(postgres, i + 1)).join(', ');
-  const rows = (await manager.query(
-    `SELECT ${column('hostId')} AS "hostId", ${column('externalId')} AS "externalId" FROM "${metadata.tableName}" ` +
-      `WHERE ${column('hostId')} IN (${placeholders}) AND ${column('externalId')} IS NOT NULL`,
-    hostIds,
-  )) as { hostId: number | string; externalId: string }[];
-  return rows.map((row) => ({ hostId: Number(row.hostId), externalId: row.externalId }));
+  hosts: Map<string, number>,
+  remote: RemoteItem[],
+  stale: number[],
+  options: { complete: boolean; syncedAt: Date },
+): Promise<ItemSyncCounts> {
+  const stored: StoredItems = new Map([...hosts.values()].map((hostId) => [hostId, new Map()]));
+  for (const batch of chunks(stale, BULK_BATCH)) await readSyncedItems(manager, batch, stored);
+  const changes = itemChanges(hosts, remote, stored);
+  const { counts } = changes;
+  // These hosts had no synced item (a first sync): every row is an insert.
+  const allNew = [...stored.values()].every((hostItems) => hostItems.size === 0);
+  const batchSize = bulkBatchOf(manager);
+  let written = 0;
+  // Rows are built a statement's worth at a time, and only for the items to write.
+  for (let start = 0; start < changes.items.length; start += batchSize) {
+    const end = Math.min(start + batchSize, changes.items.length);
+    const rows: Row<typeof ITEM_UPSERTS>[] = [];
+    for (let i = start; i < end; i++) {
+      rows.push(itemRow(changes.hostIds[i], changes.items[i], options.syncedAt, changes.hashes[i]));
+    }
+    written += await bulkUpsert(manager, ITEM_UPSERTS, rows, { allNew });
+    await yieldToEventLoop();
+  }
+  counts.updated = written - counts.added;
+  counts.unchanged = counts.total - written;
+  if (options.complete) counts.vanished = await markItemsVanished(manager, vanishedItems(stored));
+  return counts;
 }
 
-function columnOf(metadata: EntityMetadata, property: string) {
-  const column = metadata.findColumnWithPropertyName(property);
-  if (!column) throw new Error(`${metadata.name} has no column ${property}`);
-  return column;
-}
-
-function columnName(metadata: EntityMetadata, property: string): string {
-  return columnOf(metadata, property).databaseName;
-}
-
-/** The n-th (from 1) bound parameter's marker: `$n` on PostgreSQL, `?` on SQLite. */
-function marker(postgres: boolean, n: number): string {
-  return postgres ? `$${n}` : '?';
+/** The items each host had on the monitor that it no longer reported, marked vanished. */
+async function markItemsVanished(manager: EntityManager, vanished: Map<number, string[]>): Promise<number> {
+  let marked = 0;
+  for (const [hostId, externalIds] of vanished) {
+    marked += await markVanished(manager, Item, { column: 'host_id', id: hostId }, externalIds, ITEM_VANISHED);
+  }
+  return marked;
 }

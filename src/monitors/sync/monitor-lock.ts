@@ -2,14 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../../common/http/domain-error';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { bounded } from '../../queue/bounded';
-import { RedisConnections } from '../../queue/redis-connections';
+import { bounded, REDIS_REPLY_TIMEOUT_MS, redisReply } from '../../redis/bounded';
+import { RedisConnections } from '../../redis/redis-connections';
 
 /** As Bull's job lock: a crashed holder's lock lapses within 30 s, and a live one renews it twice in that time. */
 const TTL_MS = 30_000;
 const RENEW_EVERY_MS = 10_000;
-/** ioredis queues commands while Redis is down; a sync must fail fast instead of hanging. */
-const REDIS_TIMEOUT_MS = 2000;
 const POLL_MS = 250;
 
 /** Deletes or extends the lock only while it still holds this owner's token. */
@@ -44,7 +42,8 @@ export class MonitorLock {
     const token = randomUUID();
     const redis = this.connections.commandClient;
     const deadline = Date.now() + waitMs;
-    while ((await bounded(redis.set(key, token, 'PX', TTL_MS, 'NX'), REDIS_TIMEOUT_MS)) !== 'OK') {
+    // ioredis queues commands while Redis is down; a sync must fail fast (503) instead of hanging.
+    while ((await redisReply(redis, () => redis.set(key, token, 'PX', TTL_MS, 'NX'))) !== 'OK') {
       if (Date.now() >= deadline) throw new SyncInProgressError(`A sync of monitor ${monitorId} is already running`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
@@ -70,6 +69,6 @@ export class MonitorLock {
 
   private async release(key: string, token: string): Promise<void> {
     const redis = this.connections.commandClient;
-    await bounded(redis.eval(RELEASE, 1, key, token), REDIS_TIMEOUT_MS).catch(() => undefined);
+    await bounded(redis.eval(RELEASE, 1, key, token), REDIS_REPLY_TIMEOUT_MS).catch(() => undefined);
   }
 }

@@ -63,9 +63,12 @@ describe('toRemoteItem', () => {
     key_: 'system.cpu.load',
     lastvalue: '0.25',
     units: '',
+    description: 'Load of the CPU',
     value_type: '0',
     status: '0',
     lastclock: '1700000000',
+    state: '0',
+    error: '',
   };
 
   it('converts Zabbix strings to numbers, booleans and dates', () => {
@@ -77,8 +80,28 @@ describe('toRemoteItem', () => {
       valueType: 0,
       lastValue: '0.25',
       units: '',
+      description: 'Load of the CPU',
       enabled: true,
       lastClock: new Date('2023-11-14T22:13:20.000Z'),
+      state: 'normal',
+      stateError: '',
+    });
+  });
+
+  it('reads state "1" as not_supported with the reason Zabbix gives', () => {
+    const unsupported = { ...record, state: '1', error: 'Value "n/a" is not suitable', lastclock: '0' };
+    expect(toRemoteItem(unsupported, 0)).toMatchObject({
+      state: 'not_supported',
+      stateError: 'Value "n/a" is not suitable',
+      lastValue: null,
+      lastClock: null,
+    });
+  });
+
+  it('drops the error Zabbix keeps after an item became supported again', () => {
+    expect(toRemoteItem({ ...record, state: '0', error: 'an old failure' }, 0)).toMatchObject({
+      state: 'normal',
+      stateError: '',
     });
   });
 

@@ -21,10 +21,15 @@ export const ITEM_OUTPUT = [
   'key_',
   'lastvalue',
   'units',
+  'description',
   'value_type',
   'status',
   'lastclock',
+  'state',
+  'error',
 ];
+/** Zabbix item state "1": the server cannot collect the item, and says why in `error`. */
+const ITEM_NOT_SUPPORTED = '1';
 
 export interface ZabbixInterface {
   interfaceid: string;
@@ -62,7 +67,7 @@ export function expectString(record: Record_, field: string, method: string, wha
 }
 
 /** Zabbix ids and numbers come as strings; an id must at least be a non-empty string of digits. */
-function expectId(record: Record_, field: string, method: string, what: string): string {
+export function expectId(record: Record_, field: string, method: string, what: string): string {
   const value = expectString(record, field, method, what);
   if (!/^\d+$/.test(value)) throw malformed(method, `${what} has a non-numeric "${field}"`);
   return value;
@@ -151,15 +156,29 @@ export function toRemoteItem(entry: unknown, index: number, method = 'item.get')
   return {
     externalId: expectId(record, 'itemid', method, what),
     externalHostId: expectId(record, 'hostid', method, what),
-    name: expectString(record, 'name', method, what),
+    name: resolvedName(record, method, what),
     key: expectString(record, 'key_', method, what),
     valueType,
     // Zabbix answers "0" or "" for an item that never received a value; lastclock "0" says which it is.
     lastValue: collected && typeof record.lastvalue === 'string' ? record.lastvalue : null,
     units: typeof record.units === 'string' ? record.units : '',
+    description: typeof record.description === 'string' ? record.description : '',
     enabled: expectString(record, 'status', method, what) === '0',
     lastClock: collected ? new Date(clock * 1000) : null,
+    ...itemState(record),
   };
+}
+
+/** The name as operators see it: Zabbix 7.0's `name_resolved` (user macros expanded) when given, else `name`. */
+function resolvedName(record: Record_, method: string, what: string): string {
+  const resolved = record.name_resolved;
+  return typeof resolved === 'string' && resolved !== '' ? resolved : expectString(record, 'name', method, what);
+}
+
+/** A state other than "1" is normal; Zabbix keeps the last error after the item recovers, so it is dropped then. */
+function itemState(record: Record_): Pick<RemoteItem, 'state' | 'stateError'> {
+  if (record.state !== ITEM_NOT_SUPPORTED) return { state: 'normal', stateError: '' };
+  return { state: 'not_supported', stateError: typeof record.error === 'string' ? record.error : '' };
 }
 
 /**

@@ -16,6 +16,20 @@ describe('zabbixEndpoint', () => {
     expect(zabbixEndpoint(url)).toBe(endpoint);
   });
 
+  it('refuses a URL with credentials, which node:http would send as Basic auth', () => {
+    for (const url of [
+      'http://admin:zabbix@zbx.example/zabbix',
+      'http://token@zbx.example',
+      'https://:pw@zbx.example',
+    ]) {
+      expect(() => zabbixEndpoint(url)).toThrow(
+        new MonitorUnreachableError(
+          'Monitor unreachable: the monitor URL carries credentials (user:password@); set them as username and password',
+        ),
+      );
+    }
+  });
+
   it('rejects a URL that is not http(s) as unreachable', () => {
     expect(() => zabbixEndpoint('ftp://zbx.example')).toThrow(MonitorUnreachableError);
     expect(() => zabbixEndpoint('not a url')).toThrow('Monitor unreachable: the monitor URL is not a valid URL');
@@ -76,11 +90,55 @@ describe(ZabbixRpcClient.name, () => {
     });
   });
 
-  it('fails as unreachable when nothing listens on the port', async () => {
+  it('fails as unreachable when nothing listens on the port, naming the step, the code and where', async () => {
     const port = await freePort();
     const error = await call({ endpoint: `http://127.0.0.1:${port}/api_jsonrpc.php` }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MonitorUnreachableError);
-    expect((error as Error).message).toMatch(/^Monitor unreachable: .*ECONNREFUSED.*\(apiinfo\.version\)$/);
+    expect((error as Error).message).toBe(
+      `Monitor unreachable: connect ECONNREFUSED 127.0.0.1:${port} (apiinfo.version)`,
+    );
+  });
+
+  it('names a hung-up connection by its code, not by the library text', async () => {
+    fake.raw((request) => request.socket.destroy());
+    const error = await call().catch((e: unknown) => e);
+    expect((error as Error).message).toBe(`Monitor unreachable: ECONNRESET ${fake.url.slice(7)} (apiinfo.version)`);
+  });
+
+  it('keeps the words of a reply to a request holding the password out of the message', async () => {
+    const base = { endpoint: `${fake.url}/api_jsonrpc.php`, method: 'user.login', timeoutMs: 2_000 };
+    fake.raw((_request, response, body) => {
+      const { params, id } = JSON.parse(body);
+      response.writeHead(200).end(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          error: { code: -32500, message: 'Oops.', data: `pw ${params.password}` },
+          id,
+        }),
+      );
+    });
+    const error = await client
+      .call({ ...base, params: { username: 'Admin', password: 'hunter2' }, paramsHoldPassword: true })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ message: 'Monitor API error in user.login (code -32500)', rpcData: 'pw hunter2' });
+  });
+
+  it('keeps the words of an error that quote the session token, and the body of a page echoing it, out', async () => {
+    const base = { endpoint: `${fake.url}/api_jsonrpc.php`, method: 'host.get', params: {}, timeoutMs: 2_000 };
+    const request = { ...base, token: 'f00dfeed', tokenInHeader: false };
+    fake.raw((_request, response, body) =>
+      response
+        .writeHead(200)
+        .end(
+          JSON.stringify({ jsonrpc: '2.0', error: { code: -32602, message: 'Invalid params.', data: body }, id: 1 }),
+        ),
+    );
+    await expect(client.call(request)).rejects.toThrow(new ZabbixRpcError('host.get', '', '', -32602, false));
+    fake.raw(answer(200, '<pre>"auth":"f00dfeed"</pre>', { 'Content-Type': 'text/html' }));
+    const page = await client.call(request).catch((e: unknown) => e);
+    expect((page as Error).message).toBe(
+      `Monitor unreachable: the reply to host.get at ${fake.url}/api_jsonrpc.php is not JSON (text/html, 28 bytes)`,
+    );
   });
 
   it('gives up within the timeout when the server never answers', async () => {
@@ -116,7 +174,23 @@ describe(ZabbixRpcClient.name, () => {
   it('treats HTTP 500 as unreachable and names the status', async () => {
     fake.raw(answer(500, '{"jsonrpc":"2.0","result":"6.0.14","id":1}', { 'Content-Type': 'application/json' }));
     await expect(call()).rejects.toThrow(
-      new MonitorUnreachableError('Monitor unreachable: HTTP 500 Internal Server Error from apiinfo.version'),
+      new MonitorUnreachableError(
+        `Monitor unreachable: HTTP 500 Internal Server Error from apiinfo.version at ${fake.url}/api_jsonrpc.php`,
+      ),
+    );
+  });
+
+  it('names the URL it tried when the path is wrong: a 404, or an HTML page answering with 200', async () => {
+    const endpoint = `${fake.url}/wrong/path/api_jsonrpc.php`;
+    fake.raw(answer(404, '<html><body>Not Found</body></html>', { 'Content-Type': 'text/html' }));
+    await expect(call({ endpoint })).rejects.toThrow(
+      new MonitorUnreachableError(`Monitor unreachable: HTTP 404 Not Found from apiinfo.version at ${endpoint}`),
+    );
+    fake.raw(answer(200, '<html><body>Zabbix login</body></html>', { 'Content-Type': 'text/html' }));
+    const error = await call({ endpoint }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `Monitor unreachable: the reply to apiinfo.version at ${endpoint} is not JSON ` +
+        '(text/html, 38 bytes: "<html><body>Zabbix login</body></html>")',
     );
   });
 
@@ -125,7 +199,8 @@ describe(ZabbixRpcClient.name, () => {
     const error = await call().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MonitorUnreachableError);
     expect((error as Error).message).toBe(
-      'Monitor unreachable: the reply to apiinfo.version is not JSON (text/html, 41 bytes: "<html><body>502 Bad Gateway</body></html>")',
+      `Monitor unreachable: the reply to apiinfo.version at ${fake.url}/api_jsonrpc.php is not JSON ` +
+        '(text/html, 41 bytes: "<html><body>502 Bad Gateway</body></html>")',
     );
   });
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import { redactUrl } from '../../../common/logging/redact-url';
 import { MonitorApiError, MonitorUnreachableError } from '../provider-errors';
 
 const API_PATH = 'api_jsonrpc.php';
@@ -23,6 +24,12 @@ export function zabbixEndpoint(url: string): string {
       `Monitor unreachable: unsupported URL scheme ${parsed.protocol} (use http or https)`,
     );
   }
+  // node:http would send them as Basic auth; credentials go only in the monitor's username and password.
+  if (parsed.username || parsed.password) {
+    throw new MonitorUnreachableError(
+      'Monitor unreachable: the monitor URL carries credentials (user:password@); set them as username and password',
+    );
+  }
   const path = parsed.pathname.replace(/\/+$/, '');
   parsed.pathname = path.endsWith(`/${API_PATH}`) ? path : `${path}/${API_PATH}`;
   parsed.search = '';
@@ -37,8 +44,20 @@ export class ZabbixRpcError extends MonitorApiError {
     readonly rpcMessage: string,
     readonly rpcData: string,
     code: number | undefined,
+    /** False when the words may quote a secret of the request: they are kept for matching, not put in the message. */
+    readonly wordsShown = true,
   ) {
-    super(`Monitor API error in ${method}: ${[rpcMessage, rpcData].filter(Boolean).join(' ')}`, code);
+    super(
+      wordsShown
+        ? `Monitor API error in ${method}: ${[rpcMessage, rpcData].filter(Boolean).join(' ')}`
+        : `Monitor API error in ${method} (code ${code ?? 'none'})`,
+      code,
+    );
+  }
+
+  /** What went wrong, fit for a message: Zabbix's data (or message), or only the code when they are not shown. */
+  get reason(): string {
+    return this.wordsShown ? this.rpcData || this.rpcMessage : `code ${this.code ?? 'none'}`;
   }
 
   /** Message and data together, for matching on Zabbix's wording. */
@@ -54,20 +73,23 @@ export interface RpcRequest {
   /** The session token; travels in the body's `auth` or in `Authorization: Bearer` as `tokenInHeader` says. */
   token?: string;
   tokenInHeader?: boolean;
+  /** The params hold the password (user.login): no text of the reply goes into an error message. */
+  paramsHoldPassword?: boolean;
   timeoutMs: number;
 }
 
 /**
  * One JSON-RPC call over node:http (node:https), with kept-alive connections. Transport failures (refused, timed out, a non-200 status, a
  * redirect, a reply that is not JSON) become MonitorUnreachableError; a JSON-RPC error object becomes
- * ZabbixRpcError; a reply that is JSON but no JSON-RPC answer becomes MonitorApiError. Messages name the
- * method and the reason, never the request (which may hold a password or a token).
+ * ZabbixRpcError; a reply that is JSON but no JSON-RPC answer becomes MonitorApiError. Messages are built from
+ * parts that cannot hold a secret (the method, the status, error codes, the URL called (scheme, host, port, path), the
+ * server's own words), never from the request or a library's error text, so nothing needs scrubbing afterwards.
  */
 export class ZabbixRpcClient {
   private nextId = 1;
 
   async call(request: RpcRequest): Promise<unknown> {
-    const { endpoint, method, params, token, tokenInHeader, timeoutMs } = request;
+    const { endpoint, method, params, token, tokenInHeader, paramsHoldPassword, timeoutMs } = request;
     const id = this.nextId++;
     const body: Record<string, unknown> = { jsonrpc: '2.0', method, params, id };
     const headers: Record<string, string> = { 'Content-Type': 'application/json-rpc', Accept: 'application/json' };
@@ -82,7 +104,7 @@ export class ZabbixRpcClient {
       // out too.
       response = await post(endpoint, headers, JSON.stringify(body), AbortSignal.timeout(timeoutMs));
     } catch (error) {
-      throw new MonitorUnreachableError(`Monitor unreachable: ${transportReason(error, method, timeoutMs)}`);
+      throw new MonitorUnreachableError(`Monitor unreachable: ${transportReason(error, endpoint, method, timeoutMs)}`);
     }
     const { text } = response;
 
@@ -95,7 +117,8 @@ export class ZabbixRpcClient {
     }
     if (response.status !== 200) {
       throw new MonitorUnreachableError(
-        `Monitor unreachable: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from ${method}`,
+        `Monitor unreachable: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from ${method} ` +
+          `at ${shownUrl(endpoint)}`,
       );
     }
 
@@ -104,11 +127,13 @@ export class ZabbixRpcClient {
       reply = JSON.parse(text);
     } catch {
       const type = response.header('content-type') ?? 'no content type';
+      // A page that echoes the request would echo its password or token: only a credential-free call shows one.
+      const excerpt = token === undefined && !paramsHoldPassword ? snippet(text) : '';
       throw new MonitorUnreachableError(
-        `Monitor unreachable: the reply to ${method} is not JSON (${type}, ${text.length} bytes${snippet(text)})`,
+        `Monitor unreachable: the reply to ${method} at ${shownUrl(endpoint)} is not JSON (${type}, ${text.length} bytes${excerpt})`,
       );
     }
-    return unwrap(reply, method, id);
+    return unwrap(reply, request, id);
   }
 }
 
@@ -199,7 +224,8 @@ function decode(body: Buffer, encoding: string | undefined): string {
   }
 }
 
-function unwrap(reply: unknown, method: string, id: number): unknown {
+function unwrap(reply: unknown, request: RpcRequest, id: number): unknown {
+  const { method, token, paramsHoldPassword } = request;
   if (reply === null || typeof reply !== 'object' || Array.isArray(reply)) {
     throw new MonitorApiError(`Monitor sent a malformed reply to ${method}: not a JSON-RPC object`);
   }
@@ -209,11 +235,19 @@ function unwrap(reply: unknown, method: string, id: number): unknown {
     if (typeof error !== 'object') {
       throw new MonitorApiError(`Monitor sent a malformed reply to ${method}: the error is not an object`);
     }
+    const rpcMessage = typeof error.message === 'string' ? error.message : '';
+    const rpcData =
+      typeof error.data === 'string' ? error.data : error.data === undefined ? '' : JSON.stringify(error.data);
+    // Zabbix never quotes the password or the session token, but a server that echoes the request would: words
+    // answering a login are never shown, and words holding the (random, server-issued) token neither.
+    const echoesToken = token !== undefined && `${rpcMessage} ${rpcData}`.includes(token);
+    const wordsShown = !paramsHoldPassword && !echoesToken;
     throw new ZabbixRpcError(
       method,
-      typeof error.message === 'string' ? error.message : '',
-      typeof error.data === 'string' ? error.data : error.data === undefined ? '' : JSON.stringify(error.data),
+      rpcMessage,
+      rpcData,
       typeof error.code === 'number' ? error.code : undefined,
+      wordsShown,
     );
   }
   if (!('result' in envelope)) {
@@ -225,17 +259,27 @@ function unwrap(reply: unknown, method: string, id: number): unknown {
   return envelope.result;
 }
 
-function transportReason(error: unknown, method: string, timeoutMs: number): string {
-  // Duck-typed: fetch's errors may come from another realm (as under Jest), where instanceof Error fails.
-  const { name, message, cause } = (error ?? {}) as { name?: unknown; message?: unknown; cause?: unknown };
+/** A library error code such as ECONNREFUSED or CERT_HAS_EXPIRED: a fixed word, never a value of ours. */
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{1,63}$/;
+
+/**
+ * `connect ECONNREFUSED zbx.example:443 (host.get)`: the failed step and its code from the error's fields, and
+ * where from the endpoint we called. The library's message is not used: it is not ours to vouch for.
+ */
+function transportReason(error: unknown, endpoint: string, method: string, timeoutMs: number): string {
+  // Duck-typed: errors may come from another realm (as under Jest), where instanceof Error fails.
+  const { name, code, syscall, cause } = (error ?? {}) as Record<string, unknown>;
   if (name === 'TimeoutError' || name === 'AbortError') return `no reply to ${method} within ${timeoutMs} ms`;
-  const { code, message: causeMessage } = (cause ?? {}) as { code?: unknown; message?: unknown };
-  const detail =
-    (typeof causeMessage === 'string' && causeMessage) ||
-    (typeof code === 'string' && code) ||
-    (typeof message === 'string' && message) ||
-    String(error);
-  return `${detail} (${method})`;
+  const causeCode = ((cause ?? {}) as Record<string, unknown>).code;
+  const known = [code, causeCode].find((c): c is string => typeof c === 'string' && ERROR_CODE.test(c));
+  const step = typeof syscall === 'string' && /^[a-z]{1,32}$/.test(syscall) ? `${syscall} ` : '';
+  return `${step}${known ?? 'network error'} ${hostAndPort(endpoint)} (${method})`;
+}
+
+/** The endpoint's host and port, as the user wrote them in the monitor URL (no userinfo, no query). */
+function hostAndPort(endpoint: string): string {
+  const url = new URL(endpoint);
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
 }
 
 /** The redirect target without query or credentials, which are none of the reason's business. */
@@ -246,6 +290,14 @@ function safeLocation(location: string, base: string): string {
   } catch {
     return 'an invalid location';
   }
+}
+
+/**
+ * The URL that was called, so a wrong path (a 404, the frontend's HTML) shows where the request went. The endpoint
+ * never holds credentials or a query (zabbixEndpoint drops them); redacted all the same, as a log line would be.
+ */
+function shownUrl(endpoint: string): string {
+  return redactUrl(endpoint);
 }
 
 function snippet(text: string): string {

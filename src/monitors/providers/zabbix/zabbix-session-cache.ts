@@ -40,12 +40,6 @@ export class ZabbixSessionCache {
     return true;
   }
 
-  /** Every token this cache or the target knows for the monitor: what error messages must never show. */
-  secretsOf(target: MonitorTarget): string[] {
-    const cached = this.sessions.get(target.monitorId)?.token;
-    return [target.password, target.authToken ?? '', cached ?? ''].filter((secret) => secret.length > 0);
-  }
-
   /** Runs `login` unless one is already under way for the monitor, in which case its outcome is shared. */
   loginOnce(monitorId: number, login: () => Promise<string>): Promise<string> {
     const running = this.logins.get(monitorId);

@@ -34,6 +34,11 @@ export class ZabbixVersion {
       : { param: 'selectGroups', field: 'groups' };
   }
 
+  /** item.get has `name_resolved` (the name with user macros expanded, as the frontend shows it) from 7.0. */
+  get itemNameResolved(): boolean {
+    return this.atLeast(7, 0);
+  }
+
   toString(): string {
     return this.text;
   }

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { ReadRepository } from '../../database/read-repository';
+import { Alert } from '../entities/alert.entity';
+import { ProblemAlerts } from '../zabbix/problem-alerts';
+import type { ZabbixEventDto, ZabbixEventResponse } from './zabbix-event.dto';
+
+/**
+ * An event a monitor posted: a problem or its update stored as the pull would store it, a recovery resolving its
+ * alert now. Idempotent by event id: the same event again changes nothing (`unchanged`).
+ */
+@Injectable()
+export class AlertEvents {
+  constructor(
+    @InjectRepository(Alert) private readonly alerts: ReadRepository<Alert>,
+    private readonly problems: ProblemAlerts,
+  ) {}
+
+  async handle(monitorId: number, event: ZabbixEventDto): Promise<ZabbixEventResponse> {
+    let outcome: ZabbixEventResponse['outcome'];
+    if (event.kind === 'recovery') {
+      const resolved = await this.problems.resolve(monitorId, [{ eventId: event.event_id, resolvedAt: new Date() }]);
+      outcome = resolved > 0 ? 'resolved' : 'unchanged';
+    } else {
+      const [state] = await this.problems.statesOf(monitorId, [
+        {
+          eventId: event.event_id,
+          name: event.name as string,
+          severity: event.severity as number,
+          acknowledged: event.acknowledged ?? false,
+          clock: new Date(),
+          externalHostId: event.host_id ?? null,
+          externalItemId: event.item_id ?? null,
+        },
+      ]);
+      const { added, updated } = await this.problems.apply(monitorId, [state]);
+      outcome = added > 0 ? 'added' : updated > 0 ? 'updated' : 'unchanged';
+    }
+    const alert = await this.alerts.findOne({
+      where: { monitorId, source: 'zabbix', externalId: event.event_id },
+      select: { id: true },
+    });
+    return { event_id: event.event_id, outcome, alert_id: alert?.id ?? null };
+  }
+}

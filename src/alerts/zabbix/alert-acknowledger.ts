@@ -1,0 +1,41 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { InvalidInputError, NotFoundError } from '../../common/http/domain-error';
+import type { ReadRepository } from '../../database/read-repository';
+import { MonitorProviders } from '../../monitors/providers/monitor-providers';
+import { MonitorsService } from '../../monitors/services/monitors.service';
+import { Alert } from '../entities/alert.entity';
+
+/** What an acknowledge_alert task did. */
+export interface AcknowledgedOnMonitor {
+  monitor_id: number;
+  event_id: string;
+}
+
+/**
+ * acknowledge_alert: an acknowledgement made in Nagare, sent to the monitor that owns the problem
+ * (Zabbix event.acknowledge with a message naming the Nagare user).
+ */
+@Injectable()
+export class AlertAcknowledger {
+  private readonly logger = new Logger(AlertAcknowledger.name);
+
+  constructor(
+    @InjectRepository(Alert) private readonly alerts: ReadRepository<Alert>,
+    private readonly monitors: MonitorsService,
+    private readonly providers: MonitorProviders,
+  ) {}
+
+  async acknowledge(alertId: number): Promise<AcknowledgedOnMonitor> {
+    const alert = await this.alerts.findOneBy({ id: alertId });
+    if (!alert) throw new NotFoundError(`Alert ${alertId} not found`);
+    if (alert.source !== 'zabbix' || alert.monitorId === null || alert.externalId === null) {
+      throw new InvalidInputError(`Alert ${alertId} is not a problem of a monitor`);
+    }
+    const monitor = await this.monitors.getEnabled(alert.monitorId);
+    const message = `Acknowledged in Nagare by ${alert.acknowledgedBy ?? 'an unknown user'}`;
+    await this.providers.for(monitor.type).acknowledgeProblem(this.monitors.target(monitor), alert.externalId, message);
+    this.logger.log({ msg: 'acknowledged on the monitor', alert_id: alertId, monitor_id: monitor.id });
+    return { monitor_id: monitor.id, event_id: alert.externalId };
+  }
+}

@@ -1,0 +1,43 @@
+import { defaults } from 'pg';
+import { prepareValue } from 'pg/lib/utils';
+
+/**
+ * A PostgreSQL array literal (`{1,NULL,"a \"b\""}`) of one column's values, as `pg` writes an array parameter, for
+ * `$n::type[]`. `pg` quotes every element and escapes it with two regular expressions, after converting it: for a
+ * sync's 500-row upsert that was 9,000 calls, more CPU than the server's parse and bind. Here numbers and booleans go
+ * unquoted, a string is escaped only when it holds a quote or a backslash, and a date (in UTC, as the service sends
+ * them) is written by toISOString; anything else takes `pg`'s own conversion, so every value is stored as before.
+ */
+export function arrayLiteral(values: readonly unknown[]): string {
+  const parts: string[] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) parts[i] = element(values[i]);
+  return `{${parts.join(',')}}`;
+}
+
+const NEEDS_ESCAPE = /["\\]/;
+
+function element(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  switch (typeof value) {
+    case 'string':
+      return quoted(value);
+    case 'number':
+    case 'bigint':
+      return String(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+  }
+  if (value instanceof Date && defaults.parseInputDatesAsUTC) {
+    // The instant pg would write (its "+00:00" is this "Z"), formatted natively: a sync has a clock per item.
+    const year = value.getUTCFullYear();
+    if (year >= 1 && year <= 9999) return `"${value.toISOString()}"`;
+  }
+  // A one-element array through `pg` itself, its braces taken off: the same text `pg` would put in the array.
+  const single = prepareValue([value]) as string;
+  return single.slice(1, -1);
+}
+
+function quoted(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return `"${text}"`;
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}

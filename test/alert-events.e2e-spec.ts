@@ -1,0 +1,193 @@
+import request from 'supertest';
+import type { Repository } from 'typeorm';
+import { Alert } from '../src/alerts/entities/alert.entity';
+import { Monitor } from '../src/monitors/entities/monitor.entity';
+import { DocumentedResponses } from './support/documented-responses';
+import { API, type Api, apiAs, createMonitor, seeder, tokenWithPrivilege } from './support/inventory-factory';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/*
+ * Problems in real time: the event token (made, shown once, stored hashed, rotated) and POST /monitors/:id/events,
+ * which only that token opens, handling problem, update and recovery events idempotently by event id and refusing
+ * an unknown monitor (404), a bad token (401) and a malformed event (400) without touching any alert.
+ */
+describe('alert events (e2e)', () => {
+  let t: TestApp;
+  let documented: DocumentedResponses;
+  let userToken: string;
+  let api: Api;
+  let alerts: Repository<Alert>;
+  let monitors: Repository<Monitor>;
+  let monitorId: number;
+  let eventToken: string;
+  let hostId: number;
+
+  const post = (body: object, token = eventToken, id: number | string = monitorId) =>
+    request(t.http).post(`${API}/monitors/${id}/events`).set('Authorization', `Bearer ${token}`).send(body);
+  const problem = (eventId: string, overrides: object = {}) => ({
+    event_id: eventId,
+    kind: 'problem',
+    name: `Problem ${eventId}`,
+    severity: 4,
+    host_id: '10601',
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    t = await startTestApp({ NAGARE_ROLE: 'api' });
+    documented = await DocumentedResponses.watch(t.http);
+    userToken = await t.login();
+    api = apiAs(t, userToken);
+    const seed = seeder(t);
+    alerts = seed.data.getRepository(Alert);
+    monitors = seed.data.getRepository(Monitor);
+    monitorId = (await createMonitor(api)).id;
+    hostId = (await seed.syncedHost(monitorId, { externalId: '10601' })).id;
+    const res = await api.post(`/monitors/${monitorId}/event-token`);
+    expect(res.status).toBe(201);
+    eventToken = res.body.event_token;
+  });
+  afterAll(() => t.close());
+
+  describe('POST /monitors/:id/event-token', () => {
+    it('makes a token shown once and stores only its SHA-256', async () => {
+      const other = await createMonitor(api);
+      const res = await api.post(`/monitors/${other.id}/event-token`);
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({ monitor_id: other.id, event_token: expect.stringMatching(/^nge_[\w-]{43}$/) });
+      const stored = await monitors.findOneByOrFail({ id: other.id });
+      expect(stored.eventTokenHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(JSON.stringify(stored)).not.toContain(res.body.event_token);
+      expect((await api.get(`/monitors/${other.id}`)).text).not.toContain(res.body.event_token);
+    });
+
+    it('rotates: the new token works and the old one no longer does', async () => {
+      const other = await createMonitor(api);
+      const first = (await api.post(`/monitors/${other.id}/event-token`)).body.event_token;
+      const second = (await api.post(`/monitors/${other.id}/event-token`)).body.event_token;
+      expect(second).not.toBe(first);
+      expect((await post(problem('9001'), first, other.id)).status).toBe(401);
+      expect((await post(problem('9001'), second, other.id)).status).toBe(200);
+    });
+
+    it('needs privilege 2 (403 for 1, 401 without a token) and a known monitor (404)', async () => {
+      const reader = apiAs(t, await tokenWithPrivilege(t, api, 1));
+      expect((await reader.post(`/monitors/${monitorId}/event-token`)).status).toBe(403);
+      expect((await request(t.http).post(`${API}/monitors/${monitorId}/event-token`)).status).toBe(401);
+      expect((await api.post('/monitors/999999/event-token')).status).toBe(404);
+    });
+  });
+
+  describe('POST /monitors/:id/events', () => {
+    it('adds an alert for a problem, linked to its host, and answers within 100 ms', async () => {
+      const started = performance.now();
+      const res = await post(problem('5001'));
+      const took = performance.now() - started;
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ event_id: '5001', outcome: 'added', alert_id: expect.any(Number) });
+      expect(took).toBeLessThan(100);
+      expect(await alerts.findOneByOrFail({ id: res.body.alert_id })).toMatchObject({
+        source: 'zabbix',
+        monitorId,
+        externalId: '5001',
+        message: 'Problem 5001',
+        severity: 2,
+        status: 0,
+        hostId,
+      });
+    });
+
+    it('is idempotent by event id: the same problem again changes nothing', async () => {
+      const first = await post(problem('5002'));
+      const again = await post(problem('5002'));
+      expect(again.body).toEqual({ event_id: '5002', outcome: 'unchanged', alert_id: first.body.alert_id });
+      expect(await alerts.countBy({ externalId: '5002' })).toBe(1);
+    });
+
+    it('takes an update (acknowledged on Zabbix), then a recovery, each once', async () => {
+      const { alert_id } = (await post(problem('5003'))).body;
+      const update = await post(problem('5003', { kind: 'update', acknowledged: true }));
+      expect(update.body).toEqual({ event_id: '5003', outcome: 'updated', alert_id });
+      expect(await alerts.findOneByOrFail({ id: alert_id })).toMatchObject({ status: 1, acknowledgedBy: null });
+
+      const recovery = await post({ event_id: '5003', kind: 'recovery' });
+      expect(recovery.body).toEqual({ event_id: '5003', outcome: 'resolved', alert_id });
+      const resolved = await alerts.findOneByOrFail({ id: alert_id });
+      expect(resolved.status).toBe(2);
+      expect(resolved.resolvedAt).not.toBeNull();
+      expect((await post({ event_id: '5003', kind: 'recovery' })).body.outcome).toBe('unchanged');
+      // A late problem event for a closed one does not reopen it.
+      expect((await post(problem('5003'))).body.outcome).toBe('unchanged');
+    });
+
+    it('answers a recovery of an unknown problem with no alert', async () => {
+      expect((await post({ event_id: '5999', kind: 'recovery' })).body).toEqual({
+        event_id: '5999',
+        outcome: 'unchanged',
+        alert_id: null,
+      });
+    });
+
+    it('moves the score: a critical problem drops it, its recovery brings it back', async () => {
+      const before = (await api.get('/alerts/score')).body.score;
+      await post(problem('5004', { severity: 5 }));
+      expect((await api.get('/alerts/score')).body.score).toBeLessThan(before);
+      await post({ event_id: '5004', kind: 'recovery' });
+      expect((await api.get('/alerts/score')).body.score).toBe(before);
+    });
+
+    describe('refusals, which touch no alert', () => {
+      let count: number;
+      beforeEach(async () => (count = await alerts.count()));
+      afterEach(async () => expect(await alerts.count()).toBe(count));
+
+      it('answers 404 for an unknown monitor', async () => {
+        const res = await post(problem('6001'), eventToken, 999999);
+        expect(res.status).toBe(404);
+        expect(res.body.message).toBe('Monitor 999999 not found');
+      });
+
+      it('answers 401 without a token, with a wrong one, with a user’s JWT, and with another monitor’s', async () => {
+        const other = await createMonitor(api);
+        const otherToken = (await api.post(`/monitors/${other.id}/event-token`)).body.event_token;
+        const bare = await request(t.http).post(`${API}/monitors/${monitorId}/events`).send(problem('6002'));
+        expect(bare.status).toBe(401);
+        for (const token of [`${eventToken}x`, userToken, otherToken]) {
+          const res = await post(problem('6002'), token);
+          expect(res.status).toBe(401);
+          expect(res.body.message).toBe('Missing or wrong event token for this monitor');
+        }
+      });
+
+      it('answers 401 on a monitor that has no event token yet', async () => {
+        const other = await createMonitor(api);
+        expect((await post(problem('6003'), eventToken, other.id)).status).toBe(401);
+      });
+
+      it('answers 400 naming the id when it is not one', async () => {
+        const res = await post(problem('6004'), eventToken, 'abc');
+        expect(res.status).toBe(400);
+        expect(JSON.stringify(res.body.message)).toContain('id must be a positive integer');
+      });
+
+      it.each([
+        ['no event_id', { kind: 'problem', name: 'x', severity: 1 }, 'event_id must be a Zabbix id'],
+        ['an event_id that is not an id', problem('12a'), 'event_id must be a Zabbix id'],
+        ['an unknown kind', problem('6005', { kind: 'closed' }), 'kind must be one of: problem, update, recovery'],
+        ['a problem with no name', problem('6006', { name: undefined }), 'name must be a string'],
+        ['a severity of 6', problem('6007', { severity: 6 }), 'severity must be an integer from 0 to 5'],
+        ['a host_id that is not an id', problem('6008', { host_id: 'web-01' }), 'host_id must be a Zabbix id'],
+        ['an unknown field', problem('6009', { extra: 1 }), 'property extra should not exist'],
+      ])('answers 400 for %s, naming the field', async (_what, body, message) => {
+        const res = await post(body);
+        expect(res.status).toBe(400);
+        expect(JSON.stringify(res.body.message)).toContain(message);
+      });
+    });
+  });
+
+  it('answered every request of this suite with a status and a body its OpenAPI document gives', () => {
+    expect(documented.checked).toBeGreaterThan(10);
+    expect(documented.problems()).toEqual([]);
+  });
+});
