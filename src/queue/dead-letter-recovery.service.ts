@@ -12,7 +12,7 @@ import { IdempotencyRecords } from './idempotency/idempotency-records';
 
 /** Every dead letter, in one read (DeadLetters.list takes a page size). */
 const EVERY_LETTER = Number.MAX_SAFE_INTEGER;
-/** How long a retry holds its letter: far longer than an enqueue may take (1.5 s). */
+/** How long a retry holds its letter: far longer than an enqueue may take (1.2 s). */
 const CLAIM_MS = 10_000;
 /** The owner of a dead letter's retry binding: no user has id 0, so no user's Idempotency-Key can meet it. */
 const SYSTEM_USER = 0;

@@ -32,7 +32,7 @@ import { TaskStatusService } from './task-status.service';
 import { parseTaskId } from './task-types';
 import { InvalidInputError } from '../common/http/domain-error';
 
-/** What a client may conclude from a 503 of each kind of route (503 comes at once with Redis down, or 1.5 s). */
+/** What a client may conclude from a 503 of each kind of route (503 comes at once with Redis down, or after 1 s). */
 const UNAVAILABLE = 'Redis is unavailable or did not answer in time';
 const READ_503 = `${UNAVAILABLE}: nothing was read or changed; ask again`;
 const RETRY_503 = `${UNAVAILABLE}: the letter may or may not have been queued again; ask again (a sync task still waiting is returned, not queued twice)`;

@@ -12,7 +12,7 @@ import { TaskTargets } from './task-targets';
 import { DEDUPLICATED, formatTaskId, type Payload, type TaskType } from './task-types';
 
 /** The most an enqueue may take before the client gets 503 (the API promises an answer within 2 s). */
-const ENQUEUE_TIMEOUT_MS = 1500;
+const ENQUEUE_TIMEOUT_MS = 1200;
 
 export type { EnqueuedTask };
 

@@ -6,7 +6,7 @@ import { ioredisOptions } from '../config/redis-connection';
 type BullClientType = 'client' | 'subscriber' | 'bclient';
 const BULL_ROLES: ReadonlySet<string> = new Set<BullClientType>(['client', 'subscriber', 'bclient']);
 
-/** How long an enqueue waits for replicas to hold its task; under the producer's 1.5 s bound. */
+/** How long an enqueue waits for replicas to hold its task; under the producer's 1.2 s bound. */
 export const REPLICA_ACK_TIMEOUT_MS = 1000;
 
 /**

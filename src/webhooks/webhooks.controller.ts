@@ -2,11 +2,9 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Privilege, RequirePrivilege } from '../auth/decorators';
 import { PaginationQuery } from '../common/http/pagination.dto';
-import { bounded } from '../redis/bounded';
+import { bounded, REDIS_REPLY_TIMEOUT_MS } from '../redis/bounded';
 import { WebhookDelivery } from './webhook-delivery.processor';
 import { DeadWebhookPageResponse } from './webhooks.dto';
-
-const READ_TIMEOUT_MS = 1500;
 
 @ApiTags('webhooks')
 @ApiServiceUnavailableResponse({ description: 'Redis is unavailable' })
@@ -19,7 +17,7 @@ export class WebhooksController {
   @ApiOkResponse({ type: DeadWebhookPageResponse, description: 'Deliveries that failed for good, newest first' })
   @ApiBadRequestResponse({ description: 'limit or offset invalid' })
   async dead(@Query() query: PaginationQuery): Promise<DeadWebhookPageResponse> {
-    const page = await bounded(this.delivery.listDead(query.limit, query.offset), READ_TIMEOUT_MS);
+    const page = await bounded(this.delivery.listDead(query.limit, query.offset), REDIS_REPLY_TIMEOUT_MS);
     return { ...page, limit: query.limit, offset: query.offset };
   }
 }

@@ -17,7 +17,7 @@ const ENQUEUE_LIMIT_TIMEOUT_MS = 200;
       provide: ENQUEUE_QUOTA,
       inject: [APP_CONFIG, RedisConnections],
       // As the login limiter: in Redis beside the queues, in each process's memory while Redis is away. Waits
-      // less for a stalled Redis, since the enqueue's own 1.5 s bound follows and the answer is due within 2 s.
+      // less for a stalled Redis, since the enqueue's own 1.2 s bound follows and the answer is due within 2 s.
       // Far from the limit, counted in batches (BatchedQuota): one Redis call per batch rather than per request;
       // what is still unsent at shutdown is sent before the connections close.
       useFactory: (config: AppConfig, connections: RedisConnections) => {
