@@ -32,6 +32,16 @@ const QUEUE_NAMES = [...TASK_TYPES, 'schedule'];
 const STORES = ['dead', 'webhooks_dead'];
 const CHALLENGE = /^Basic realm="Nagare dashboard"/;
 
+/** What the init script uses of the page's globals. */
+interface PageGlobals {
+  document: {
+    addEventListener(
+      type: 'securitypolicyviolation',
+      listener: (event: { violatedDirective: string; blockedURI: string }) => void,
+    ): void;
+  };
+}
+
 interface Credentials {
   username: string;
   password: string;
@@ -102,7 +112,8 @@ async function visit(
   const violations: string[] = [];
   context.on('request', (req) => requests.push(req.url()));
   await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) =>
+    // Runs in the page; this file is compiled without the DOM's types.
+    (globalThis as unknown as PageGlobals).document.addEventListener('securitypolicyviolation', (event) =>
       console.error(`securitypolicyviolation: ${event.violatedDirective} ${event.blockedURI}`),
     );
   });

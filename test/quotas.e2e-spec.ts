@@ -160,7 +160,7 @@ describe('per-user quotas, shared by two API instances on one Redis (e2e)', () =
     const me = (await request(a.http).get(`${API}/auth/me`).set('Authorization', `Bearer ${reader}`)).body;
     const slots = `${shared.prefix}:quota:streams:${me.id}`;
     // What a killed process leaves: slots whose lease (renewed every 20 s while their stream lives) ran out.
-    const [seconds] = (await redis.time()) as [string, string];
+    const [seconds] = await redis.time();
     await redis.zadd(slots, Number(seconds) * 1000 - 1000, 'dead-1', Number(seconds) * 1000 - 1, 'dead-2');
     const live = [await stream(baseA, reader, taskId), await stream(baseB, reader, taskId)];
     expect(live.map((s) => s.status)).toEqual([200, 200]);
