@@ -8,7 +8,7 @@ import { PinoLoggerService } from './common/logging/pino-logger.service';
 import type { AppConfig } from './config/app-config';
 import { ConfigError } from './config/config-error';
 import { loadConfig } from './config/config.loader';
-import { limitHeapGrowth } from './heap-growth';
+import { holdHeapGrowth } from './monitors/sync/sync-heap-growth';
 import { logListening, logStarting, logWorkers } from './startup-log';
 
 /**
@@ -19,8 +19,8 @@ import { logListening, logStarting, logWorkers } from './startup-log';
 const SHUTDOWN = { useProcessExit: true };
 
 async function main(): Promise<void> {
-  limitHeapGrowth();
   const config = loadConfigOrExit();
+  holdHeapGrowth(config.role !== 'api');
   const rootLogger = createRootLogger(config.log);
   const logger = new PinoLoggerService(rootLogger);
   const module = AppModule.forRoot(config);

@@ -12,6 +12,7 @@ import { statusOfUpstreamFailure } from './failure-status';
 import { InventoryWriter } from './inventory-writer';
 import { MonitorLock, SyncInProgressError } from './monitor-lock';
 import type { ProgressListener } from './sync-result';
+import { withSyncHeapGrowth } from './sync-heap-growth';
 
 export interface SyncOptions {
   progress?: ProgressListener;
@@ -54,7 +55,8 @@ export class MonitorSessions {
       return await this.lock.run(monitorId, 0, async () => {
         await task?.started();
         try {
-          const result = await work({ monitor, provider, target: this.monitors.target(monitor) });
+          const target = this.monitors.target(monitor);
+          const result = await withSyncHeapGrowth(() => work({ monitor, provider, target }));
           if (monitor.status === SyncStatus.AuthFailed) await this.credentialsAccepted(monitorId);
           return result;
         } catch (error) {
