@@ -8,6 +8,7 @@ import { SyncStatus } from '../src/monitors/entities/sync-status';
 import { freePort } from './support/redis-server';
 import { DocumentedResponses } from './support/documented-responses';
 import { startTestApp, type TestApp } from './support/test-app';
+import { acceptPushes } from './support/zabbix-fakes';
 import {
   FIXTURE_CLOCK,
   UNSUPPORTED_ERROR,
@@ -231,6 +232,34 @@ describe('sync (e2e)', () => {
     );
     expect((await api().get(`/monitors/${monitorId}`)).body.status).toBe(SyncStatus.Inactive);
     expect(await hosts.findOneByOrFail({ id: local.id })).toMatchObject({ monitorId: null, externalId: null });
+  });
+
+  it('answers 404 to a push of an item that is not on the host, before pushing the host (found by the chaos fuzz)', async () => {
+    const small = await ZabbixInventoryFixture.start(1, 1);
+    acceptPushes(small);
+    try {
+      const monitorId = await createMonitor(small.url, small.password);
+      const hosts = t.app.get(DataSource).getRepository(Host);
+      const local = await hosts.save({ name: 'local-only', monitorId: null });
+      const other = await hosts.save({ name: 'other-local', monitorId: null });
+      const item = await t.app.get(DataSource).getRepository(Item).save({ name: 'i', key: 'k', hostId: other.id });
+
+      const res = await api().post(`/monitors/${monitorId}/hosts/${local.id}/items/${item.id}/push`);
+      expect(res.status).toBe(404);
+      expect(res.body.message).toBe(`Item ${item.id} not found on host ${local.id}`);
+      expect(await hosts.findOneByOrFail({ id: local.id })).toMatchObject({ monitorId: null, externalId: null });
+      expect(small.fake.calls('host.create')).toHaveLength(0);
+
+      // The same push on the item's own host goes through: host first, then the item.
+      expect((await api().post(`/monitors/${monitorId}/hosts/${other.id}/items/${item.id}/push`)).status).toBe(200);
+      expect(await hosts.findOneByOrFail({ id: other.id })).toMatchObject({
+        monitorId,
+        externalId: expect.any(String),
+      });
+      expect(small.fake.calls('host.create')).toHaveLength(1);
+    } finally {
+      await small.close();
+    }
   });
 
   it('re-logs in once when the monitor ended the session, and the pull succeeds', async () => {

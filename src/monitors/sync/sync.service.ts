@@ -182,11 +182,14 @@ export class SyncService {
     });
   }
 
-  /** Pushes the item's host first when that has no external id, then creates or updates the item. */
+  /**
+   * Pushes the item's host first when that has no external id, then creates or updates the item. The item is found
+   * before anything is pushed: an item that is not on the host is a 404 that changed nothing.
+   */
   async pushItem(monitorId: number, hostId: number, itemId: number, options: SyncOptions = {}): Promise<SyncResult> {
     return this.sessions.run(monitorId, options, async (session) => {
-      const { host } = await this.pushHostWithin(session, hostId, { onlyIfNew: true });
       const item = await this.items.getOnHost(hostId, itemId);
+      const { host } = await this.pushHostWithin(session, hostId, { onlyIfNew: true });
       const draft = {
         name: item.name,
         key: item.key,
