@@ -5,71 +5,70 @@ import { Item } from '../entities/item.entity';
 import { SyncStatus } from '../entities/sync-status';
 import type { RemoteHost, RemoteItem } from '../providers/monitor-provider';
 
+/** When a pull last wrote a row: they follow a changed row and are never compared. */
+const SYNC_TIMES: readonly string[] = ['lastSyncAt', 'updatedAt'];
+
+/** Every column a pull writes but the row's key and its sync times: a row is rewritten when one of them changed. */
+function comparedOf<C extends string>(columns: readonly C[], key: readonly C[]): C[] {
+  return columns.filter((column) => !key.includes(column) && !SYNC_TIMES.includes(column));
+}
+
+const HOST_COLUMNS = [
+  'monitorId',
+  'externalId',
+  'name',
+  'technicalName',
+  'description',
+  'ipAddr',
+  'enabled',
+  'groupId',
+  'status',
+  'statusDescription',
+  'lastSyncAt',
+  'updatedAt',
+] as const;
+const HOST_KEY = ['monitorId', 'externalId'] as const;
+
 /**
  * What a pull writes of a host, keyed by (monitor, external id). An existing host is rewritten only when a compared
  * field changed: last_sync_at and updated_at then say when the pull last changed it.
  */
 export const HOST_UPSERTS = defineTable({
   entity: Host,
-  columns: [
-    'monitorId',
-    'externalId',
-    'name',
-    'technicalName',
-    'description',
-    'ipAddr',
-    'enabled',
-    'groupId',
-    'status',
-    'statusDescription',
-    'lastSyncAt',
-    'updatedAt',
-  ],
-  conflict: ['monitorId', 'externalId'],
-  compared: ['name', 'technicalName', 'description', 'ipAddr', 'enabled', 'groupId', 'status', 'statusDescription'],
+  columns: HOST_COLUMNS,
+  conflict: HOST_KEY,
+  compared: comparedOf(HOST_COLUMNS, HOST_KEY),
 });
+
+// syncHash is compared too: an item stored before it had one, or since changed by someone else, gets the new one.
+const ITEM_COLUMNS = [
+  'hostId',
+  'externalId',
+  'externalHostId',
+  'name',
+  'key',
+  'valueType',
+  'lastValue',
+  'lastClock',
+  'units',
+  'description',
+  'enabled',
+  'state',
+  'stateError',
+  'status',
+  'statusDescription',
+  'lastSyncAt',
+  'updatedAt',
+  'syncHash',
+] as const;
+const ITEM_KEY = ['hostId', 'externalId'] as const;
 
 /** What a pull writes of an item, keyed by (host, external id), rewritten only when a compared field changed. */
 export const ITEM_UPSERTS = defineTable({
   entity: Item,
-  columns: [
-    'hostId',
-    'externalId',
-    'externalHostId',
-    'name',
-    'key',
-    'valueType',
-    'lastValue',
-    'lastClock',
-    'units',
-    'description',
-    'enabled',
-    'state',
-    'stateError',
-    'status',
-    'statusDescription',
-    'lastSyncAt',
-    'updatedAt',
-    'syncHash',
-  ],
-  conflict: ['hostId', 'externalId'],
-  // syncHash too: an item stored before it had one, or since changed by someone else, gets the new one.
-  compared: [
-    'syncHash',
-    'externalHostId',
-    'name',
-    'key',
-    'valueType',
-    'lastValue',
-    'lastClock',
-    'units',
-    'description',
-    'enabled',
-    'state',
-    'stateError',
-    'status',
-    'statusDescription',
-  ],
+  columns: ITEM_COLUMNS,
+  conflict: ITEM_KEY,
+  compared: comparedOf(ITEM_COLUMNS, ITEM_KEY),
 });
 
 export function hostRow(
