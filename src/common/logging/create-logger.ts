@@ -2,6 +2,7 @@ import { fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { RotatingFile } from './rotating-file';
+import { SyncFile } from './sync-file';
 
 export const SYSTEM_LOG_FILE = 'system.log';
 
@@ -50,14 +51,13 @@ export function createRootLogger(options: RootLoggerOptions): Logger {
       path: join(options.dir, SYSTEM_LOG_FILE),
       maxBytes: options.maxBytes,
       maxFiles: options.maxFiles,
-      sync: true,
     });
     streams.push({ level: 'trace', stream: file });
   }
   if (options.stdout !== false || options.dir === undefined)
     streams.push({
       level: 'trace',
-      stream: options.sync ? process.stdout : pino.destination({ dest: 1, sync: isRegularFile(1) }),
+      stream: options.sync ? process.stdout : stdoutStream(),
     });
   return pino(
     {
@@ -69,6 +69,11 @@ export function createRootLogger(options: RootLoggerOptions): Logger {
     },
     pino.multistream(streams),
   );
+}
+
+/** stdout redirected to a file is written like system.log; a pipe or a terminal through SonicBoom, asynchronously. */
+function stdoutStream(): pino.DestinationStream {
+  return isRegularFile(1) ? new SyncFile(1, 'stdout') : pino.destination({ dest: 1, sync: false });
 }
 
 function isRegularFile(fd: number): boolean {
