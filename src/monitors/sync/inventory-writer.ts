@@ -15,6 +15,7 @@ import { groupIdsOf, linkPulledGroups, setHostGroups } from './host-groups-write
 import { hostIdsOf, hostPage, readSyncedItems } from './inventory-reads';
 import { HOST_UPSERTS, hostRow, ITEM_UPSERTS, itemRow } from './inventory-tables';
 import { itemChanges, type StoredItems, vanishedItems } from './item-changes';
+import { analyzeAfterBulkLoad } from './planner-statistics';
 import { emptyCounts, type ItemSyncCounts, type SyncCounts } from './sync-result';
 import {
   HOST_VANISHED,
@@ -61,6 +62,19 @@ export class InventoryWriter {
       if (groupIds) await setHostGroups(manager, new Map([[saved.id, groupIds]]));
       return saved;
     });
+  }
+
+  /**
+   * After a pull that added many hosts or items: the database's planner statistics of the inventory, refreshed so
+   * the next pull reads by the indexes (analyzeAfterBulkLoad). A failure (a role that may not ANALYZE) is logged,
+   * never the pull's.
+   */
+  async refreshStatistics(added: { hosts: number; items: number }): Promise<void> {
+    try {
+      await this.transactions.single((manager) => analyzeAfterBulkLoad(manager, added));
+    } catch (error) {
+      this.logger.warn({ msg: 'could not refresh the inventory tables statistics', reason: (error as Error).message });
+    }
   }
 
   /** The group ids of each host, in order; a host in no group is missing from the map. */

@@ -92,6 +92,7 @@ export class SyncService {
         const vanished = await this.writer.markHostsVanishedExcept(monitorId, new Set(ids));
         hostCounts.vanished += vanished.hosts;
         itemCounts.vanished += vanished.items;
+        await this.writer.refreshStatistics({ hosts: hostCounts.added, items: itemCounts.added });
         await this.writer.setMonitorStatus(
           monitorId,
           SyncStatus.Active,
@@ -138,6 +139,7 @@ export class SyncService {
         complete: true,
         syncedAt: new Date(),
       });
+      await this.writer.refreshStatistics({ hosts: 0, items: counts.added });
       await progress?.(1, 1);
       return counts;
     });
