@@ -25,6 +25,8 @@ import {
   round,
   Service,
   sleep,
+  targetsTable,
+  textTable,
 } from './lib.mjs';
 
 const env = process.env;
@@ -313,16 +315,6 @@ function targets() {
   return list;
 }
 
-function table(rows) {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column] ?? '').length)));
-  return rows
-    .map((row, index) => {
-      const line = row.map((cell, column) => String(cell ?? '').padEnd(widths[column])).join('  ');
-      return index === 0 ? `${line}\n${widths.map((width) => '-'.repeat(width)).join('  ')}` : line;
-    })
-    .join('\n');
-}
-
 function report() {
   const rows = [
     ['database', 'sync', 'wall ms', 'µs/item', 'service CPU s', 'peak RSS MB', 'p99 ms live/stats', 'load'],
@@ -346,9 +338,7 @@ function report() {
     line(`first sync ${run.first_sync.items} items`, run.first_sync);
     line('re-sync, nothing changed', run.resync);
   }
-  const verdicts = results.targets.map((t) => [t.met ? 'MET' : 'MISSED', t.target, t.measured]);
-  const caveat = ISSUE_SIZES ? '' : " (not at the issue's sizes: these verdicts do not count)";
-  process.stdout.write(`\n${table(rows)}\n\nTargets${caveat}\n${table([['', 'target', 'measured'], ...verdicts])}\n`);
+  process.stdout.write(`\n${textTable(rows)}\n\n${targetsTable(results.targets, ISSUE_SIZES)}\n`);
 }
 
 async function main() {
@@ -393,8 +383,12 @@ function writeResults(figures) {
 async function cleanUp() {
   for (const child of [...children]) await child.stop('SIGTERM', 5000).catch(() => undefined);
   await deleteKeys(REDIS, `${PREFIX}:*`).catch(() => undefined);
+  if (KEEP) {
+    log(`kept ${WORK}${databasesMade.length > 0 ? ` and the PostgreSQL database ${databasesMade.join(', ')}` : ''}`);
+    return;
+  }
   await dropDatabases().catch((error) => log(`could not drop the bench's PostgreSQL database: ${error.message}`));
-  if (!KEEP) rmSync(WORK, { recursive: true, force: true });
+  rmSync(WORK, { recursive: true, force: true });
 }
 
 process.once('SIGINT', () => {
