@@ -244,3 +244,21 @@ export function expectStatus(what, response, status) {
 export function tell(message) {
   process.stdout.write(`@bench ${JSON.stringify(message)}\n`);
 }
+
+/** Rows as a plain-text table: each column as wide as its widest cell, a rule under the first row. */
+export function textTable(rows) {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column] ?? '').length)));
+  return rows
+    .map((row, index) => {
+      const line = row.map((cell, column) => String(cell ?? '').padEnd(widths[column])).join('  ');
+      return index === 0 ? `${line}\n${widths.map((width) => '-'.repeat(width)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
+/** The targets as MET / MISSED lines; a run at other sizes than the issue's (CI's smoke run) says they do not count. */
+export function targetsTable(targets, atIssueSizes) {
+  const caveat = atIssueSizes ? '' : " (not at the issue's sizes: these verdicts do not count)";
+  const verdicts = targets.map((t) => [t.met ? 'MET' : 'MISSED', t.target, t.measured]);
+  return `Targets${caveat}\n${textTable([['', 'target', 'measured'], ...verdicts])}`;
+}

@@ -27,6 +27,8 @@ import {
   round,
   Service,
   sleep,
+  targetsTable,
+  textTable,
 } from './lib.mjs';
 import { createBenchDatabase, dropBenchDatabase, postgresSettings } from './postgres.mjs';
 
@@ -696,16 +698,6 @@ function targets() {
   return list;
 }
 
-function table(rows) {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column] ?? '').length)));
-  return rows
-    .map((row, index) => {
-      const line = row.map((cell, column) => String(cell ?? '').padEnd(widths[column])).join('  ');
-      return index === 0 ? `${line}\n${widths.map((width) => '-'.repeat(width)).join('  ')}` : line;
-    })
-    .join('\n');
-}
-
 /** The table's rows of the two drains (benchmarks 2 and 3), each against its reference. */
 function drainRows(drain, pgDrain) {
   const rows = [];
@@ -804,12 +796,8 @@ function report() {
       ]);
     }
   }
-  const verdicts = results.targets.map((t) => [t.met ? 'MET' : 'MISSED', t.target, t.measured]);
-  const caveat = ISSUE_SIZES ? '' : " (not at the issue's sizes: these verdicts do not count)";
   const load = `Load average (1, 5, 15 min) at the start ${results.load_average.join(' ')}, at the end ${results.load_average_end.join(' ')}`;
-  process.stdout.write(
-    `\n${table(rows)}\n\n${load}\n\nTargets${caveat}\n${table([['', 'target', 'measured'], ...verdicts])}\n`,
-  );
+  process.stdout.write(`\n${textTable(rows)}\n\n${load}\n\n${targetsTable(results.targets, ISSUE_SIZES)}\n`);
 }
 
 async function machine() {
