@@ -280,3 +280,26 @@ ensure_server() {
 }
 
 stop_server() { stop_group "$SERVER_PID_FILE" zabbix_server "zabbix_server"; }
+
+# `status`'s lines for the PHP server, zabbix_server and the API; fails (3) when the API does not answer.
+status_processes() {
+  local rc=0 version pgid
+  if pgid="$(group_alive "$PHP_PID_FILE" 'php|php8\.[0-9]')"; then
+    echo "php server: running (process group $pgid, log $PHP_LOG_FILE)" >&3
+  else
+    echo "php server: not running from $PHP_PID_FILE" >&3
+  fi
+  if pgid="$(group_alive "$SERVER_PID_FILE" zabbix_server)"; then
+    echo "zabbix_server: running (process group $pgid, trapper 127.0.0.1:$TRAPPER_PORT, log $SERVER_LOG_FILE)" >&3
+  else
+    echo "zabbix_server: not running from $SERVER_PID_FILE" >&3
+  fi
+  version="$(api_version || true)"
+  if [[ -n "$version" ]]; then
+    echo "api: Zabbix $version at $URL" >&3
+  else
+    echo "api: not answering at $URL" >&3
+    rc=3
+  fi
+  return "$rc"
+}

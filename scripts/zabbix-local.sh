@@ -135,7 +135,6 @@ cmd_down() {
 }
 
 cmd_status() {
-  local rc=0 version pgid
   if packages_installed; then
     echo "packages: installed ($(dpkg-query -W -f='${Version}' zabbix-frontend-php))" >&3
   else
@@ -146,24 +145,7 @@ cmd_status() {
   else
     echo "database: $DB not imported" >&3
   fi
-  if pgid="$(group_alive "$PHP_PID_FILE" 'php|php8\.[0-9]')"; then
-    echo "php server: running (process group $pgid, log $PHP_LOG_FILE)" >&3
-  else
-    echo "php server: not running from $PHP_PID_FILE" >&3
-  fi
-  if pgid="$(group_alive "$SERVER_PID_FILE" zabbix_server)"; then
-    echo "zabbix_server: running (process group $pgid, trapper 127.0.0.1:$TRAPPER_PORT, log $SERVER_LOG_FILE)" >&3
-  else
-    echo "zabbix_server: not running from $SERVER_PID_FILE" >&3
-  fi
-  version="$(api_version || true)"
-  if [[ -n "$version" ]]; then
-    echo "api: Zabbix $version at $URL" >&3
-  else
-    echo "api: not answering at $URL" >&3
-    rc=3
-  fi
-  return "$rc"
+  status_processes
 }
 
 main() {
