@@ -5,6 +5,8 @@ import { Host } from '../src/monitors/entities/host.entity';
 import { Item } from '../src/monitors/entities/item.entity';
 import { Monitor } from '../src/monitors/entities/monitor.entity';
 import { SyncStatus } from '../src/monitors/entities/sync-status';
+import { InventoryWriter } from '../src/monitors/sync/inventory-writer';
+import { ANALYZE_AFTER_ADDED, ANALYZE_LOCK_TIMEOUT_MS } from '../src/monitors/sync/planner-statistics';
 import { freePort } from './support/redis-server';
 import { DocumentedResponses } from './support/documented-responses';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -15,6 +17,8 @@ import {
   UNSUPPORTED_EVERY,
   ZabbixInventoryFixture,
 } from './support/zabbix-inventory-fixture';
+
+const itOnPostgres = process.env.DATABASE_URL?.startsWith('postgres') ? it : it.skip;
 
 /** When ANALYZE last ran on the inventory's tables, by PostgreSQL's own record (none on SQLite). */
 async function analyzedAt(data: DataSource): Promise<Record<string, string | null>> {
@@ -109,6 +113,25 @@ describe('sync (e2e)', () => {
     const host = await api().get(`/hosts?monitor_id=${monitorId}&q=Host%2020007`);
     expect(host.body.items[0]).toMatchObject({ name: 'Host 20007', ip_addr: '127.0.0.7', external_id: '20007' });
   }, 180_000);
+
+  itOnPostgres('gives up refreshing the statistics past the lock timeout rather than hold the pull up', async () => {
+    const writer = t.app.get(InventoryWriter);
+    const holder = t.app.get(DataSource).createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    // The lock ANALYZE takes, held by another session (as a manual VACUUM or another ANALYZE would).
+    await holder.query('LOCK TABLE "items" IN SHARE UPDATE EXCLUSIVE MODE');
+    try {
+      const started = Date.now();
+      await expect(writer.refreshStatistics({ hosts: 0, items: ANALYZE_AFTER_ADDED })).resolves.toBe(false);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(ANALYZE_LOCK_TIMEOUT_MS - 50);
+      expect(Date.now() - started).toBeLessThan(ANALYZE_LOCK_TIMEOUT_MS + 5000);
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
+    await expect(writer.refreshStatistics({ hosts: 0, items: ANALYZE_AFTER_ADDED })).resolves.toBe(true);
+  });
 
   describe('on a small monitor', () => {
     let small: ZabbixInventoryFixture;

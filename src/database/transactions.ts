@@ -34,6 +34,11 @@ export class Transactions {
     return turn;
   }
 
+  /** The database's type (`postgres`, `better-sqlite3`), for the few statements that differ between them. */
+  get databaseType(): string {
+    return this.dataSource.options.type;
+  }
+
   /** Rows per bulk statement on this database (bulkBatchOf): whether a write is one statement or several. */
   bulkBatch(): number {
     return bulkBatchOf(this.dataSource.manager);

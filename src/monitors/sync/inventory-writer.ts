@@ -15,7 +15,7 @@ import { groupIdsOf, linkPulledGroups, setHostGroups } from './host-groups-write
 import { hostIdsOf, hostPage, readSyncedItems } from './inventory-reads';
 import { HOST_UPSERTS, hostRow, ITEM_UPSERTS, itemRow } from './inventory-tables';
 import { itemChanges, type StoredItems, vanishedItems } from './item-changes';
-import { analyzeAfterBulkLoad } from './planner-statistics';
+import { analyzeInventory, analyzesAfter } from './planner-statistics';
 import { emptyCounts, type ItemSyncCounts, type SyncCounts } from './sync-result';
 import {
   HOST_VANISHED,
@@ -65,15 +65,17 @@ export class InventoryWriter {
   }
 
   /**
-   * After a pull that added many hosts or items: the database's planner statistics of the inventory, refreshed so
-   * the next pull reads by the indexes (analyzeAfterBulkLoad). A failure (a role that may not ANALYZE) is logged,
-   * never the pull's.
+   * After a pull that added many hosts or items: their tables' planner statistics, refreshed (planner-statistics.ts).
+   * Answers whether it did; a failure (a role that may not ANALYZE, a lock held too long) is logged, not thrown.
    */
-  async refreshStatistics(added: { hosts: number; items: number }): Promise<void> {
+  async refreshStatistics(added: { hosts: number; items: number }): Promise<boolean> {
+    if (!analyzesAfter(this.transactions.databaseType, added)) return false;
     try {
-      await this.transactions.single((manager) => analyzeAfterBulkLoad(manager, added));
+      await this.transactions.run(analyzeInventory);
+      return true;
     } catch (error) {
       this.logger.warn({ msg: 'could not refresh the inventory tables statistics', reason: (error as Error).message });
+      return false;
     }
   }
 
