@@ -1,4 +1,4 @@
-import { FakeZabbix, fakeHost, fakeItem } from './zabbix';
+import { FakeRpcError, FakeZabbix, fakeHost, fakeItem } from './zabbix';
 
 /** When the fixture's collected items got their last value (Zabbix `lastclock`, seconds). */
 export const FIXTURE_CLOCK = 1_764_000_000;
@@ -22,6 +22,8 @@ function fixtureItemFields(i: number): Record<string, string> {
 export class ZabbixInventoryFixture {
   readonly hosts = new Map<string, Record<string, unknown>>();
   readonly items = new Map<string, Record<string, unknown>>();
+  /** Hosts whose items Zabbix refuses to give: an item.get naming one of them fails, as for a missing permission. */
+  readonly refusedItemsOf = new Set<string>();
 
   private constructor(readonly fake: FakeZabbix) {}
 
@@ -60,6 +62,9 @@ export class ZabbixInventoryFixture {
         const itemIds = request.params.itemids as string[] | undefined;
         if (itemIds) return itemIds.flatMap((id) => fixture.items.get(String(id)) ?? []);
         const hostIds = new Set((request.params.hostids as string[]).map(String));
+        for (const hostId of hostIds) {
+          if (fixture.refusedItemsOf.has(hostId)) throw new FakeRpcError('No permissions to referred object.');
+        }
         return [...fixture.items.values()].filter((item) => hostIds.has(String(item.hostid)));
       })
       // A monitor with no problem open: an alert pull finds nothing to add or resolve.

@@ -79,6 +79,11 @@ export class InventoryWriter {
     }
   }
 
+  /** Item batches a pull may write at once: PostgreSQL stores each on its own connection; SQLite one by one. */
+  itemWritesAtOnce(): number {
+    return this.transactions.databaseType === 'postgres' ? 2 : 1;
+  }
+
   /** The group ids of each host, in order; a host in no group is missing from the map. */
   groupIdsOf(hostIds: number[]): Promise<Map<number, number[]>> {
     return this.transactions.single((manager) => groupIdsOf(manager, hostIds));

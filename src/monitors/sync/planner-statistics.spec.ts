@@ -13,11 +13,20 @@ describe('planner statistics after a pull', () => {
 
   it('are refreshed for both inventory tables, with a bound on the wait for a lock (the real run: sync e2e)', async () => {
     const statements: string[] = [];
+    const snake = (property: string) => property.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
     const manager = {
-      connection: { getMetadata: (entity: { name: string }) => ({ tableName: `${entity.name.toLowerCase()}s` }) },
+      connection: {
+        getMetadata: (entity: { name: string }) => ({
+          tableName: `${entity.name.toLowerCase()}s`,
+          findColumnWithPropertyName: (property: string) => ({ databaseName: snake(property) }),
+        }),
+      },
       query: async (sql: string) => statements.push(sql),
     } as unknown as EntityManager;
     await analyzeInventory(manager);
-    expect(statements).toEqual(['SET LOCAL lock_timeout = 2000', 'ANALYZE "hosts", "items"']);
+    expect(statements).toEqual([
+      'SET LOCAL lock_timeout = 2000',
+      'ANALYZE "hosts" ("id", "monitor_id", "external_id"), "items" ("id", "host_id", "external_id")',
+    ]);
   });
 });

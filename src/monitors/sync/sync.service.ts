@@ -13,8 +13,16 @@ import { chunks } from './chunks';
 import { type HostUpsert, InventoryWriter } from './inventory-writer';
 import { type MonitorSession, MonitorSessions, type SyncOptions } from './monitor-sessions';
 import { ReadAhead } from './read-ahead';
+import { WriteWindow } from './write-window';
 import { markingRejection } from './rejection-marks';
-import { addCounts, emptyCounts, emptyItemCounts, type ItemSyncCounts, type SyncResult } from './sync-result';
+import {
+  addCounts,
+  emptyCounts,
+  emptyItemCounts,
+  type ItemSyncCounts,
+  type SyncCounts,
+  type SyncResult,
+} from './sync-result';
 import { assertTechnicalNameFree, nameTakenOnMonitor } from './technical-names';
 
 export type { SyncOptions } from './monitor-sessions';
@@ -25,6 +33,12 @@ const ITEM_PULL_BATCH = 100;
 const ITEM_PULL_AHEAD = 2;
 /** Hosts per `host.get` of a pull of all hosts: a whole number of item batches. */
 const HOST_PAGE = 10 * ITEM_PULL_BATCH;
+
+/** The fetches of a pull of all hosts, running ahead of its writes: pages of hosts, batches of their items. */
+interface Fetches {
+  hosts: ReadAhead<string[], RemoteHost[]>;
+  items: ReadAhead<string[], RemoteItem[]>;
+}
 
 /**
  * The work a sync task does: pull hosts and items from a monitor into the inventory, push local ones to it.
@@ -47,7 +61,7 @@ export class SyncService {
   /**
    * Every host of the monitor and their items, a page at a time so no step holds the whole inventory: the host
    * ids first (Zabbix has no offset to page by), then for each page of HOST_PAGE ids the hosts' fields, written,
-   * then their items in batches of ITEM_PULL_BATCH hosts per call, each written before the next is taken. The
+   * then their items in batches of ITEM_PULL_BATCH hosts per call, written in turn (two at once on PostgreSQL). The
    * `item.get` calls run ahead of the writes (up to ITEM_PULL_AHEAD batches, the first ones while the hosts are
    * written), and the next page of hosts is fetched while this one's items are written, so the sync takes about
    * as long as the longer of fetching and writing rather than their sum. A batch whose fetch failed fails the sync
@@ -55,40 +69,21 @@ export class SyncService {
    * the end, reading the stored hosts a page at a time.
    */
   async pullHosts(monitorId: number, options: SyncOptions = {}): Promise<SyncResult> {
-    const { progress } = options;
     return this.sessions.run(monitorId, options, async ({ monitor, provider, target }) => {
       await this.writer.setMonitorStatus(monitorId, SyncStatus.Syncing, 'Sync in progress');
       const syncedAt = new Date();
       const ids = [...new Set(await provider.listHostIds(target))];
       const pages = chunks(ids, HOST_PAGE);
-      const hostFetches = new ReadAhead(pages, 1, (page) => provider.listHosts(target, page));
-      const itemFetches = new ReadAhead(chunks(ids, ITEM_PULL_BATCH), ITEM_PULL_AHEAD, (batch) =>
-        provider.listItems(target, batch),
-      );
+      const fetches: Fetches = {
+        hosts: new ReadAhead(pages, 1, (page) => provider.listHosts(target, page)),
+        items: new ReadAhead(chunks(ids, ITEM_PULL_BATCH), ITEM_PULL_AHEAD, (batch) =>
+          provider.listItems(target, batch),
+        ),
+      };
       try {
-        itemFetches.start();
-        hostFetches.start();
-        const hostCounts = emptyCounts();
-        const itemCounts = emptyItemCounts();
-        let batchIndex = 0;
-        await progress?.(0, ids.length);
-        for (let page = 0; page < pages.length; page++) {
-          const written = await this.writeHostPage(monitorId, hostFetches.take(page), syncedAt);
-          addCounts(hostCounts, written.hosts);
-          for (const batch of chunks(pages[page], ITEM_PULL_BATCH)) {
-            const counts = await this.writeItemBatch(
-              known(written.ids, batch),
-              itemFetches.take(batchIndex++),
-              syncedAt,
-              written.fresh,
-            );
-            addCounts(itemCounts, counts);
-            // A re-sync writes nothing and its fetches are often in already: without this, the batches could run
-            // back to back on the event loop, and the API would wait for all of them.
-            await yieldToEventLoop();
-            await progress?.(Math.min(batchIndex * ITEM_PULL_BATCH, ids.length), ids.length);
-          }
-        }
+        fetches.items.start();
+        fetches.hosts.start();
+        const { hostCounts, itemCounts } = await this.writePages(monitorId, pages, fetches, syncedAt, options.progress);
         const vanished = await this.writer.markHostsVanishedExcept(monitorId, new Set(ids));
         hostCounts.vanished += vanished.hosts;
         itemCounts.vanished += vanished.items;
@@ -102,10 +97,57 @@ export class SyncService {
         this.logger.log({ msg: 'pulled hosts', monitor_id: monitor.id, hosts: hostCounts, items: itemCounts });
         return { ...hostCounts, items: itemCounts };
       } finally {
-        hostFetches.stop();
-        itemFetches.stop();
+        fetches.hosts.stop();
+        fetches.items.stop();
       }
     });
+  }
+
+  /**
+   * Each page's hosts, written, then their items a batch at a time, with as many item writes at once as the
+   * database takes (InventoryWriter.itemWritesAtOnce): on PostgreSQL the next batch is hashed and built while the
+   * server stores the one before. When anything fails, the writes in flight end before the failure is thrown.
+   */
+  private async writePages(
+    monitorId: number,
+    pages: string[][],
+    fetches: Fetches,
+    syncedAt: Date,
+    progress: SyncOptions['progress'],
+  ): Promise<{ hostCounts: SyncCounts; itemCounts: ItemSyncCounts }> {
+    const hostCounts = emptyCounts();
+    const itemCounts = emptyItemCounts();
+    const total = pages.reduce((sum, page) => sum + page.length, 0);
+    const writes = new WriteWindow(this.writer.itemWritesAtOnce());
+    let batchIndex = 0;
+    let done = 0;
+    await progress?.(0, total);
+    try {
+      for (let page = 0; page < pages.length; page++) {
+        const written = await this.writeHostPage(monitorId, fetches.hosts.take(page), syncedAt);
+        addCounts(hostCounts, written.hosts);
+        for (const batch of chunks(pages[page], ITEM_PULL_BATCH)) {
+          const index = batchIndex++;
+          await writes.add(async () => {
+            const fetched = fetches.items.take(index);
+            addCounts(
+              itemCounts,
+              await this.writeItemBatch(known(written.ids, batch), fetched, syncedAt, written.fresh),
+            );
+            done += batch.length;
+            // A re-sync writes nothing and its fetches are often in already: without this, the batches could run
+            // back to back on the event loop, and the API would wait for all of them.
+            await yieldToEventLoop();
+            await progress?.(done, total);
+          });
+        }
+      }
+      await writes.drain();
+    } catch (error) {
+      await writes.settle();
+      throw error;
+    }
+    return { hostCounts, itemCounts };
   }
 
   // The replies are awaited in here rather than in pullHosts, so they are garbage once written: a suspended
