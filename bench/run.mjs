@@ -43,16 +43,13 @@ const SETTINGS = {
   syncItemsPerHost: Number(env.BENCH_SYNC_ITEMS || 10),
   idleProbeSeconds: 3,
 };
-/** BENCH_OUT=<file> writes the results there instead of the committed bench/results/latest.json (CI's smoke run). */
-const RESULTS_FILE = resolve(env.BENCH_OUT || join(BENCH_DIR, 'results', 'latest.json'));
 /**
  * BENCH_ONLY=sync,pgsync,enqueue,drain,pgdrain,noop (sync includes responsiveness) runs a subset; the default is
  * all. pgsync and pgdrain run on a PostgreSQL database of the run's own (bench/postgres.mjs); pgsync's ratio needs
  * sync's figure.
  */
-const ONLY = new Set(
-  (env.BENCH_ONLY || 'sync,pgsync,enqueue,drain,pgdrain,noop').split(',').map((part) => part.trim()),
-);
+const ALL_PARTS = ['sync', 'pgsync', 'enqueue', 'drain', 'pgdrain', 'noop'];
+const ONLY = new Set((env.BENCH_ONLY || ALL_PARTS.join(',')).split(',').map((part) => part.trim()));
 const POSTGRES = ONLY.has('pgsync') || ONLY.has('pgdrain');
 /**
  * BENCH_PROFILE_DIR=<dir> runs the services, and the no-op drain's plain Bull baseline, under --cpu-prof and leaves
@@ -836,9 +833,20 @@ async function main() {
   results.duration_s = round((performance.now() - started) / 1000, 0);
   results.load_average_end = loadavg().map((load) => round(load, 2));
   report();
-  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  log(`done in ${results.duration_s} s; wrote ${relative(process.cwd(), RESULTS_FILE)}`);
+  const file = resultsFile();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`done in ${results.duration_s} s; wrote ${relative(process.cwd(), file)}`);
+}
+
+/**
+ * BENCH_OUT=<file> writes the results there (CI's smoke run). Without it, a whole run at the issue's sizes replaces the
+ * committed bench/results/latest.json, and a subset or other sizes write bench/results/partial.json instead.
+ */
+function resultsFile() {
+  if (env.BENCH_OUT) return resolve(env.BENCH_OUT);
+  const whole = ISSUE_SIZES && ALL_PARTS.every((part) => ONLY.has(part));
+  return join(BENCH_DIR, 'results', whole ? 'latest.json' : 'partial.json');
 }
 
 async function cleanUp() {

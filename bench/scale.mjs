@@ -42,7 +42,6 @@ const SETTINGS = {
   probeGapMs: 10,
 };
 const POSTGRES_ADMIN_URL = env.BENCH_SCALE_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const RESULTS_FILE = resolve(env.BENCH_OUT || join(BENCH_DIR, 'results', 'scale.json'));
 const KEEP = env.BENCH_KEEP === '1';
 /** BENCH_PROFILE_DIR=<dir> runs the services under --cpu-prof and leaves the profiles there. */
 const PROFILE_DIR = env.BENCH_PROFILE_DIR;
@@ -371,13 +370,20 @@ async function main() {
   results.machine.load_at_end = load();
   results.duration_s = round((performance.now() - started) / 1000, 0);
   report();
-  writeResults(results);
-  log(`done in ${results.duration_s} s; wrote ${relative(process.cwd(), RESULTS_FILE)}`);
+  const file = writeResults(results);
+  log(`done in ${results.duration_s} s; wrote ${relative(process.cwd(), file)}`);
 }
 
+/**
+ * BENCH_OUT=<file> writes the results there (CI's smoke run). Without it, a run at the issue's sizes on both databases
+ * replaces the committed bench/results/scale.json, and any other run writes bench/results/scale-partial.json instead.
+ */
 function writeResults(figures) {
-  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(figures, null, 2)}\n`);
+  const whole = ISSUE_SIZES && ['sqlite', 'postgres'].every((kind) => SETTINGS.databases.includes(kind));
+  const file = resolve(env.BENCH_OUT || join(BENCH_DIR, 'results', whole ? 'scale.json' : 'scale-partial.json'));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
+  return file;
 }
 
 async function cleanUp() {
