@@ -15,7 +15,7 @@ import { SlowZabbixProxy } from './support/zabbix-fakes';
 
 jest.setTimeout(60_000);
 
-const HOSTS = 400; // four batches of 100 hosts: progress 0, 25, 50, 75, 100
+const HOSTS = 800; // eight batches of 100 hosts, two written at once on PostgreSQL: progress moves four times or more
 
 interface SseEvent {
   event: string;
