@@ -66,7 +66,8 @@ function isPostgres(manager: EntityManager): boolean {
   return manager.connection.options.type === 'postgres';
 }
 
-function columnName(metadata: EntityMetadata, property: string): string {
+/** The column an entity's property is stored in; a property the entity lacks is a programming error. */
+export function columnName(metadata: EntityMetadata, property: string): string {
   const column = metadata.findColumnWithPropertyName(property);
   if (!column) throw new Error(`${metadata.name} has no column ${property}`);
   return column.databaseName;

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { Host } from '../entities/host.entity';
 import { Item } from '../entities/item.entity';
+import { columnName } from './inventory-reads';
 
 /**
  * Hosts and items a pull must add, between them, before it refreshes the planner's statistics of their tables. Below
@@ -41,6 +42,6 @@ const ITEM_KEYS = ['id', 'hostId', 'externalId'];
 /** `"table" ("column", ...)` for ANALYZE, the properties as the table names them. */
 function statisticsOf(manager: EntityManager, entity: typeof Host | typeof Item, properties: string[]): string {
   const metadata = manager.connection.getMetadata(entity);
-  const columns = properties.map((property) => `"${metadata.findColumnWithPropertyName(property)!.databaseName}"`);
+  const columns = properties.map((property) => `"${columnName(metadata, property)}"`);
   return `"${metadata.tableName}" (${columns.join(', ')})`;
 }
