@@ -37,4 +37,20 @@ describe('arrayLiteral', () => {
       defaults.parseInputDatesAsUTC = before;
     }
   });
+
+  it('writes a value repeated in neighbouring rows each time, dates included', () => {
+    const repeated = ['a', 'a', null, null, 7, 7, 'a', `x"y`, `x"y`, true, true];
+    expect(arrayLiteral(repeated)).toBe('{"a","a",NULL,NULL,7,7,"a","x\\"y","x\\"y",true,true}');
+    const before = defaults.parseInputDatesAsUTC;
+    defaults.parseInputDatesAsUTC = true;
+    try {
+      const at = new Date('2026-12-06T23:59:59.999Z');
+      const next = new Date('2026-12-07T00:00:00.000Z');
+      expect(arrayLiteral([at, at, next, at])).toBe(
+        '{"2026-12-06T23:59:59.999Z","2026-12-06T23:59:59.999Z","2026-12-07T00:00:00.000Z","2026-12-06T23:59:59.999Z"}',
+      );
+    } finally {
+      defaults.parseInputDatesAsUTC = before;
+    }
+  });
 });
