@@ -72,6 +72,8 @@ export interface Operation {
   secured: boolean;
   /** From the 403 answer's description ("Needs privilege N or more"), when the route has one. */
   requiredPrivilege?: number;
+  /** The route documents a 502: the monitor it calls could not be reached or refused its credentials. */
+  callsMonitor: boolean;
 }
 
 interface OpenApiDocument {
@@ -122,6 +124,7 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
         secured: (op.security ?? []).some((requirement) => 'bearer' in (requirement as object)),
         requiredPrivilege:
           Number(/privilege (\d)/.exec(op.responses?.['403']?.description ?? '')?.[1] ?? NaN) || undefined,
+        callsMonitor: op.responses?.['502'] !== undefined,
       });
     }
   }

@@ -32,6 +32,8 @@ import { acceptPushes } from '../support/zabbix-fakes';
  *
  * CHAOS_SEED=<n> replays a run (every run prints its seed); CHAOS_FUZZ_REQUESTS sets the count (default 5000).
  */
+/** The routes that create a monitor or change one: `/api/v1/monitors` and `/api/v1/monitors/{id}`. */
+const MONITOR_PATH = /^\/api\/v1\/monitors(\/\{[^}/]+\})?$/;
 const REQUESTS = Number(process.env.CHAOS_FUZZ_REQUESTS ?? 5000);
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 2 ** 31);
 /** The production body limit (server.body_limit's default) and a small one, under which big bodies are cheap to send. */
@@ -391,6 +393,8 @@ describe.each(BODY_LIMITS)(
       const perRoute = new Map<string, number>();
       let rejected = 0;
       let resetsUnread = 0;
+      let monitorRepointed = false;
+      let upstream502 = 0;
       // The digest must see the writes of accepted requests, or its silence on rejected ones proves nothing.
       let writesSeenOnAccepted = 0;
       let before = await state.digest();
@@ -423,7 +427,19 @@ describe.each(BODY_LIMITS)(
         const unread = (body.body?.length ?? 0) > bodyLimitBytes || headers['Transfer-Encoding'] !== undefined;
         if (typeof status !== 'number' && unread && /ECONNRESET|EPIPE/.test(status)) resetsUnread += 1;
         else if (typeof status !== 'number') noAnswer.push({ request: label, status, body: '' });
+        else if (status === 502 && op.callsMonitor && monitorRepointed && /"message":"Monitor /.test(text))
+          upstream502 += 1;
         else if (status >= 500) serverErrors.push({ request: label, status, body: text.slice(0, 300) });
+        // An accepted monitor created or updated can point at no server or hold credentials the fixture refuses: from
+        // then on a route that calls a monitor may answer its documented 502, naming the monitor.
+        if (
+          typeof status === 'number' &&
+          status < 300 &&
+          /^(POST|PUT|PATCH)$/.test(op.method) &&
+          MONITOR_PATH.test(op.path)
+        ) {
+          monitorRepointed = true;
+        }
         let after = await state.digest();
         const changed = changes(before, after);
         if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -458,6 +474,7 @@ describe.each(BODY_LIMITS)(
         slowest_ms_by_body_kind: slowestMsByKind,
         rejected_4xx: rejected,
         http_5xx: serverErrors.length,
+        upstream_502_after_monitor_update: upstream502,
         no_answer: noAnswer.length,
         resets_on_refused_unread_bodies: resetsUnread,
         writes_on_rejected: writesOnRejected.length,
