@@ -1,7 +1,4 @@
-import { isoTimestamp } from './iso-timestamp';
-
-const FIRST = new Date('0001-01-01T00:00:00.000Z').getTime();
-const LAST = new Date('9999-12-31T23:59:59.999Z').getTime();
+import { ISO_TIMESTAMP_FIRST_MS as FIRST, ISO_TIMESTAMP_LAST_MS as LAST, isoTimestamp } from './iso-timestamp';
 
 describe('isoTimestamp', () => {
   it.each([

@@ -3,6 +3,10 @@ const MS_PER_DAY = 86_400_000;
 const EPOCH_SHIFT_DAYS = 719_468;
 const DAYS_PER_ERA = 146_097;
 
+/** The instants isoTimestamp writes, the years 1 to 9999: toISOString writes others with a sign and six digits. */
+export const ISO_TIMESTAMP_FIRST_MS = Date.parse('0001-01-01T00:00:00.000Z');
+export const ISO_TIMESTAMP_LAST_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
 const twoDigits = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 
 /**

@@ -1,13 +1,14 @@
 import { defaults } from 'pg';
 import { prepareValue } from 'pg/lib/utils';
-import { isoTimestamp } from './iso-timestamp';
+import { ISO_TIMESTAMP_FIRST_MS, ISO_TIMESTAMP_LAST_MS, isoTimestamp } from './iso-timestamp';
 
 /**
  * A PostgreSQL array literal (`{1,NULL,"a \"b\""}`) of one column's values, as `pg` writes an array parameter, for
  * `$n::type[]`. `pg` quotes every element and escapes it with two regular expressions, after converting it: for a
  * sync's 500-row upsert that was 9,000 calls, more CPU than the server's parse and bind. Here numbers and booleans go
  * unquoted, a string is escaped only when it holds a quote or a backslash, and a date (in UTC, as the service sends
- * them) is written as toISOString writes it; anything else takes `pg`'s own conversion, so every value is stored as before.
+ * them) is written as toISOString writes it (isoTimestamp, years 1 to 9999; pg writes others with "BC"); anything
+ * else takes `pg`'s own conversion, so every value is stored as before.
  */
 export function arrayLiteral(values: readonly unknown[]): string {
   const parts: string[] = new Array(values.length);
@@ -22,9 +23,6 @@ export function arrayLiteral(values: readonly unknown[]): string {
 }
 
 const NEEDS_ESCAPE = /["\\]/;
-/** The instants isoTimestamp writes: the years 1 to 9999 (pg writes others with a sign or "BC"). */
-const FIRST_YEAR_MS = Date.parse('0001-01-01T00:00:00.000Z');
-const LAST_YEAR_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
 function element(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
@@ -40,7 +38,7 @@ function element(value: unknown): string {
   if (value instanceof Date && defaults.parseInputDatesAsUTC) {
     // The instant pg would write (its "+00:00" is this "Z"): a sync has a clock per item.
     const ms = value.getTime();
-    if (ms >= FIRST_YEAR_MS && ms <= LAST_YEAR_MS) return `"${isoTimestamp(ms)}"`;
+    if (ms >= ISO_TIMESTAMP_FIRST_MS && ms <= ISO_TIMESTAMP_LAST_MS) return `"${isoTimestamp(ms)}"`;
   }
   // A one-element array through `pg` itself, its braces taken off: the same text `pg` would put in the array.
   const single = prepareValue([value]) as string;
