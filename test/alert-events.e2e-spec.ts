@@ -9,7 +9,7 @@ import { startTestApp, type TestApp } from './support/test-app';
 /*
  * Problems in real time: the event token (made, shown once, stored hashed, rotated) and POST /monitors/:id/events,
  * which only that token opens, handling problem, update and recovery events idempotently by event id and refusing
- * an unknown monitor (404), a bad token (401) and a malformed event (400) without touching any alert.
+ * a bad token or an unknown monitor (401, not told apart) and a malformed event (400) without touching any alert.
  */
 describe('alert events (e2e)', () => {
   let t: TestApp;
@@ -141,10 +141,13 @@ describe('alert events (e2e)', () => {
       beforeEach(async () => (count = await alerts.count()));
       afterEach(async () => expect(await alerts.count()).toBe(count));
 
-      it('answers 404 for an unknown monitor', async () => {
-        const res = await post(problem('6001'), eventToken, 999999);
-        expect(res.status).toBe(404);
-        expect(res.body.message).toBe('Monitor 999999 not found');
+      it('answers an unknown monitor as a wrong token: 401, so a caller cannot probe which monitors exist', async () => {
+        const bare = await request(t.http).post(`${API}/monitors/999999/events`).send(problem('6001'));
+        for (const res of [await post(problem('6001'), eventToken, 999999), bare]) {
+          expect(res.status).toBe(401);
+          expect(res.headers['www-authenticate']).toBe('Bearer realm="nagare-monitor-events"');
+          expect(res.body.message).toBe('Missing or wrong event token for this monitor');
+        }
       });
 
       it('answers 401 without a token, with a wrong one, with a user’s JWT, and with another monitor’s', async () => {

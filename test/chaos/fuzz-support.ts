@@ -120,7 +120,7 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
         parameters: (op.parameters ?? []).map((p) => ({ ...p, schema: resolve(p.schema) })),
         body: resolve(body),
         // Behind a user's JWT (the `bearer` scheme); the events route takes a monitor's event token instead, and
-        // test/alert-events.e2e-spec.ts holds it to its own 404, 401 and 400.
+        // test/alert-events.e2e-spec.ts holds it to its own 401 and 400.
         secured: (op.security ?? []).some((requirement) => 'bearer' in (requirement as object)),
         requiredPrivilege:
           Number(/privilege (\d)/.exec(op.responses?.['403']?.description ?? '')?.[1] ?? NaN) || undefined,

@@ -17,7 +17,6 @@ import { EventTokenResponse, ZabbixEventDto, ZabbixEventResponse } from './zabbi
 
 /** Problems in real time: the events a monitor's webhook media type posts, and the token that authenticates them. */
 @ApiTags('alerts')
-@ApiNotFoundResponse({ description: 'No such monitor; nothing was changed' })
 @Controller('monitors/:id')
 export class AlertEventsController {
   constructor(
@@ -32,6 +31,7 @@ export class AlertEventsController {
     description: 'A new event token, shown once; the old one stops working',
   })
   @ApiBadRequestResponse({ description: 'Invalid id' })
+  @ApiNotFoundResponse({ description: 'No such monitor; nothing was changed' })
   async rotateToken(@IdParam('id') monitorId: number): Promise<EventTokenResponse> {
     return { monitor_id: monitorId, event_token: await this.tokens.rotate(monitorId) };
   }
@@ -46,7 +46,11 @@ export class AlertEventsController {
   @ApiBadRequestResponse({
     description: 'Invalid id, or a malformed event (the message names the field): nothing changed',
   })
-  @ApiUnauthorizedResponse({ description: 'Missing or wrong event token for this monitor (a user’s token is not one)' })
+  @ApiUnauthorizedResponse({
+    description:
+      'Missing or wrong event token for this monitor (a user’s token is not one), or no such monitor: the two are ' +
+      'not told apart before the caller is authenticated',
+  })
   async receive(@IdParam('id') monitorId: number, @Body() event: ZabbixEventDto): Promise<ZabbixEventResponse> {
     return this.events.handle(monitorId, event);
   }

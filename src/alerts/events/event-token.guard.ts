@@ -1,14 +1,17 @@
 import { type CanActivate, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { Request } from 'express';
-import { InvalidInputError, NotFoundError } from '../../common/http/domain-error';
+import type { Request, Response } from 'express';
+import { InvalidInputError } from '../../common/http/domain-error';
 import { MAX_ID } from '../../common/http/id-param.pipe';
 import { EventTokens } from '../../monitors/services/event-tokens';
 
+/** The challenge of a 401 here: the bearer the route takes is the monitor's event token, not a user's. */
+export const EVENT_TOKEN_CHALLENGE = 'Bearer realm="nagare-monitor-events"';
+
 /**
  * Authenticates POST /monitors/:id/events by the monitor's own event token (`Authorization: Bearer`), in place of the
- * JWT guard the route opts out of: 400 for an id that is not one, 404 for an unknown monitor, 401 for a missing or
- * wrong token (a user's JWT included). Runs before the body is validated, so nothing is read of an unauthenticated
- * request but its headers.
+ * JWT guard the route opts out of: 400 for an id that is not one, 401 for a missing or wrong token (a user's JWT
+ * included) and for an unknown monitor alike, so an unauthenticated caller learns nothing of which monitors exist.
+ * Runs before the body is validated, so nothing is read of an unauthenticated request but its headers.
  */
 @Injectable()
 export class EventTokenGuard implements CanActivate {
@@ -23,9 +26,10 @@ export class EventTokenGuard implements CanActivate {
     const monitorId = Number(id);
     const header = request.headers.authorization ?? '';
     const token = /^Bearer (\S+)$/i.exec(header)?.[1];
-    const { exists, valid } = await this.tokens.check(monitorId, token);
-    if (!exists) throw new NotFoundError(`Monitor ${monitorId} not found`);
-    if (!valid) throw new UnauthorizedException('Missing or wrong event token for this monitor');
+    if (!(await this.tokens.check(monitorId, token))) {
+      context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', EVENT_TOKEN_CHALLENGE);
+      throw new UnauthorizedException('Missing or wrong event token for this monitor');
+    }
     return true;
   }
 }

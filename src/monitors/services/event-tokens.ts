@@ -33,18 +33,16 @@ export class EventTokens {
   }
 
   /**
-   * Whether the monitor exists (`exists`) and `token` is its event token (`valid`). One indexed read of the
-   * hash, compared in constant time.
+   * Whether `token` is the event token of the monitor: false for an unknown monitor as for a wrong token, so an
+   * unauthenticated caller cannot tell which monitors exist. One indexed read of the hash, compared in constant time.
    */
-  async check(monitorId: number, token: string | undefined): Promise<{ exists: boolean; valid: boolean }> {
+  async check(monitorId: number, token: string | undefined): Promise<boolean> {
     const monitor = await this.monitors.findOne({
       where: { id: monitorId },
       select: { id: true, eventTokenHash: true },
     });
-    if (!monitor) return { exists: false, valid: false };
-    if (!token || !monitor.eventTokenHash) return { exists: true, valid: false };
-    const given = Buffer.from(hashOf(token), 'hex');
-    const stored = Buffer.from(monitor.eventTokenHash, 'hex');
-    return { exists: true, valid: given.length === stored.length && timingSafeEqual(given, stored) };
+    const given = Buffer.from(hashOf(token ?? ''), 'hex');
+    const stored = Buffer.from(monitor?.eventTokenHash ?? '', 'hex');
+    return token !== undefined && given.length === stored.length && timingSafeEqual(given, stored);
   }
 }
