@@ -432,8 +432,11 @@ async function enqueueBench() {
   const oursRuns = [];
   const nestRuns = [];
   for (let i = 0; i < slices; i++) {
-    oursRuns.push(await cannonOn(service.pid, service.url(path), token, slice));
-    nestRuns.push(await cannonOn(nest.pid, nestUrl, null, slice));
+    // Which side goes first alternates from one pair of slices to the next.
+    const ours = () => cannonOn(service.pid, service.url(path), token, slice).then((run) => oursRuns.push(run));
+    const nestSide = () => cannonOn(nest.pid, nestUrl, null, slice).then((run) => nestRuns.push(run));
+    if (i % 2 === 0) await ours().then(nestSide);
+    else await nestSide().then(ours);
   }
   const ours = combine(oursRuns, seconds);
   const nestResult = combine(nestRuns, seconds);
@@ -616,19 +619,26 @@ async function noopDrainBench() {
   const count = SETTINGS.drainTasks;
   const ours = [];
   const plain = [];
-  for (let round_ = 0; round_ < NOOP_ROUNDS; round_ += 1) {
-    log(`no-op drain ${round_ + 1}/${NOOP_ROUNDS}: ${count} tasks, our worker with a no-op handler, then plain bull`);
+  const preload = [join(BENCH_DIR, 'noop-handler.cjs')];
+  const runOurs = async (round_) => {
     await deleteKeys(REDIS, `${PREFIX}:generate_alerts:*`);
     await fill(PREFIX, 'generate_alerts', { type: 'generate_alerts', params: { count: 1 } }, count);
-    const preload = [join(BENCH_DIR, 'noop-handler.cjs')];
-    ours.push(
-      await drain(PREFIX, 'generate_alerts', count, () =>
-        startService(`noop-worker-${round_ + 1}`, 'worker', {}, preload),
-      ),
-    );
+    const start = () => startService(`noop-worker-${round_ + 1}`, 'worker', {}, preload);
+    ours.push(await drain(PREFIX, 'generate_alerts', count, start));
+  };
+  const runPlain = async () => {
     await deleteKeys(REDIS, `${PREFIX}:plain:*`);
     await fill(`${PREFIX}:plain`, 'noop', { type: 'noop', params: { count: 1 } }, count);
     plain.push(await drain(`${PREFIX}:plain`, 'noop', count, startPlainBull));
+  };
+  for (let round_ = 0; round_ < NOOP_ROUNDS; round_ += 1) {
+    // Which side goes first alternates too, so neither always follows the other's load on Redis and the machine.
+    const oursFirst = round_ % 2 === 0;
+    log(
+      `no-op drain ${round_ + 1}/${NOOP_ROUNDS}: ${count} tasks each, ${oursFirst ? 'ours first' : 'plain bull first'}`,
+    );
+    if (oursFirst) await runOurs(round_).then(runPlain);
+    else await runPlain().then(() => runOurs(round_));
   }
   const median = (runs) => [...runs].sort((a, b) => a.cpu_us_per_task - b.cpu_us_per_task)[runs.length >> 1];
   const [oursMedian, plainMedian] = [median(ours), median(plain)];
