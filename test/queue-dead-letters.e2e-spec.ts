@@ -201,6 +201,28 @@ describe('dead letters (e2e)', () => {
       expect((await api.delete(`/queue/dead/${taskId}`)).status).toBe(204);
     });
 
+    it('buries a task whose monitor was disabled before it ran after one attempt: only an operator can change that', async () => {
+      const monitorId = (await createMonitor(api, { url: fixture.url, password: fixture.password })).id;
+      await pullHosts.pause(); // globally: the service's worker takes nothing until resume
+      let taskId: string;
+      try {
+        taskId = await queuePull(monitorId);
+        expect((await waitForTask(t.http, token, taskId, 'waiting')).attempts_made).toBe(0);
+        expect((await api.patch(`/monitors/${monitorId}`, { enabled: false })).status).toBe(200);
+      } finally {
+        await pullHosts.resume();
+      }
+      const task = await waitForTask(t.http, token, taskId, 'dead');
+      expect(task).toMatchObject({ attempts_made: 1, max_attempts: 4, error: `Monitor ${monitorId} is disabled` });
+      // Enabled again, the letter retries and the pull completes.
+      expect((await api.patch(`/monitors/${monitorId}`, { enabled: true })).status).toBe(200);
+      const retry = await api.post(`/queue/dead/${taskId}/retry`);
+      expect(retry.status).toBe(202);
+      const retried = await waitForTask(t.http, token, retry.body.task_id, ['completed', 'dead']);
+      expect(retried).toMatchObject({ state: 'completed', attempts_made: 1 });
+      expect(await deadCount()).toBe(1);
+    });
+
     it('buries a task whose payload is invalid after one attempt', async () => {
       const job = await pullHosts.add(
         { type: 'pull_hosts', params: { monitor_id: 'one' } },

@@ -15,6 +15,7 @@ import { statusOfUpstreamFailure } from '../sync/failure-status';
 import { InventoryWriter } from '../sync/inventory-writer';
 import { containsAny, containsPattern } from './like-pattern';
 import { MonitorAuthFailedError } from './auth-failed';
+import { MonitorDisabledError } from './monitor-disabled';
 import { requireCredentialsWhenTheyMove, requireOneKindOfCredentials } from './monitor-credentials';
 import { MonitorsWriter } from './monitors-writer';
 
@@ -62,10 +63,10 @@ export class MonitorsService {
     return monitor;
   }
 
-  /** A monitor to sync with: 409 when it is disabled, for a sync run now and one queued alike. */
+  /** A monitor to sync with: 409 when it is disabled, for a sync run now and one queued alike (not retried). */
   async getEnabled(id: number): Promise<Monitor> {
     const monitor = await this.get(id);
-    if (!monitor.enabled) throw new ConflictError(`Monitor ${id} is disabled`);
+    if (!monitor.enabled) throw new MonitorDisabledError(id);
     return monitor;
   }
 
