@@ -185,7 +185,11 @@ describe('OpenAPI document (e2e)', () => {
   });
 
   it('lists 400 and 404 on every operation on one resource by id', () => {
-    const byId = operations.filter(({ name }) => name.includes('{id}'));
+    // But the events route: its event-token guard answers an unknown monitor 401, as it does a wrong token, so a
+    // caller without the token cannot tell which monitors exist (test/alert-events.e2e-spec.ts).
+    const eventsRoute = 'POST /api/v1/monitors/{id}/events';
+    const byId = operations.filter(({ name }) => name.includes('{id}') && name !== eventsRoute);
+    expect(doc.paths['/api/v1/monitors/{id}/events'].post.responses).not.toHaveProperty('404');
     expect(byId.length).toBeGreaterThanOrEqual(3);
     expect(
       byId.flatMap(({ name, operation }) =>
