@@ -70,6 +70,19 @@ describe('dead letters (e2e)', () => {
       return res.body.task_id;
     }
 
+    /** Queues a pull while no worker takes it (a global pause), then changes its monitor before it runs. */
+    async function queuePullThen(monitorId: number, change: () => Promise<void>): Promise<string> {
+      await pullHosts.pause(); // globally: the service's worker takes nothing until resume
+      try {
+        const taskId = await queuePull(monitorId);
+        expect((await waitForTask(t.http, token, taskId, 'waiting')).attempts_made).toBe(0);
+        await change();
+        return taskId;
+      } finally {
+        await pullHosts.resume();
+      }
+    }
+
     let retriedMonitor: number;
     let deadTaskId: string;
 
@@ -141,15 +154,9 @@ describe('dead letters (e2e)', () => {
 
     it('buries a task whose monitor was deleted before it ran after one attempt', async () => {
       const monitorId = (await createMonitor(api, { url: fixture.url, password: fixture.password })).id;
-      await pullHosts.pause(); // globally: the service's worker takes nothing until resume
-      let taskId: string;
-      try {
-        taskId = await queuePull(monitorId);
-        expect((await waitForTask(t.http, token, taskId, 'waiting')).attempts_made).toBe(0);
+      const taskId = await queuePullThen(monitorId, async () => {
         expect((await api.delete(`/monitors/${monitorId}`)).status).toBe(204);
-      } finally {
-        await pullHosts.resume();
-      }
+      });
       const task = await waitForTask(t.http, token, taskId, 'dead');
       expect(task).toMatchObject({ attempts_made: 1, max_attempts: 4, error: `Monitor ${monitorId} not found` });
       expect((await api.get(`/queue/dead/${taskId}`)).body).toEqual(
@@ -203,15 +210,9 @@ describe('dead letters (e2e)', () => {
 
     it('buries a task whose monitor was disabled before it ran after one attempt: only an operator can change that', async () => {
       const monitorId = (await createMonitor(api, { url: fixture.url, password: fixture.password })).id;
-      await pullHosts.pause(); // globally: the service's worker takes nothing until resume
-      let taskId: string;
-      try {
-        taskId = await queuePull(monitorId);
-        expect((await waitForTask(t.http, token, taskId, 'waiting')).attempts_made).toBe(0);
+      const taskId = await queuePullThen(monitorId, async () => {
         expect((await api.patch(`/monitors/${monitorId}`, { enabled: false })).status).toBe(200);
-      } finally {
-        await pullHosts.resume();
-      }
+      });
       const task = await waitForTask(t.http, token, taskId, 'dead');
       expect(task).toMatchObject({ attempts_made: 1, max_attempts: 4, error: `Monitor ${monitorId} is disabled` });
       // Enabled again, the letter retries and the pull completes.
