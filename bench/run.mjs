@@ -433,10 +433,10 @@ async function enqueueBench() {
   const nestRuns = [];
   for (let i = 0; i < slices; i++) {
     // Which side goes first alternates from one pair of slices to the next.
-    const ours = () => cannonOn(service.pid, service.url(path), token, slice).then((run) => oursRuns.push(run));
+    const oursSide = () => cannonOn(service.pid, service.url(path), token, slice).then((run) => oursRuns.push(run));
     const nestSide = () => cannonOn(nest.pid, nestUrl, null, slice).then((run) => nestRuns.push(run));
-    if (i % 2 === 0) await ours().then(nestSide);
-    else await nestSide().then(ours);
+    if (i % 2 === 0) await oursSide().then(nestSide);
+    else await nestSide().then(oursSide);
   }
   const ours = combine(oursRuns, seconds);
   const nestResult = combine(nestRuns, seconds);
