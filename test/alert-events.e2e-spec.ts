@@ -120,6 +120,19 @@ describe('alert events (e2e)', () => {
       expect((await post(problem('5003'))).body.outcome).toBe('unchanged');
     });
 
+    it('takes an acknowledgement Zabbix undid; an update without the field leaves it as it is', async () => {
+      const { alert_id } = (await post(problem('5005', { kind: 'update', acknowledged: true }))).body;
+      expect(await alerts.findOneByOrFail({ id: alert_id })).toMatchObject({ status: 1, acknowledgedBy: null });
+      expect((await post(problem('5005', { kind: 'update' }))).body.outcome).toBe('unchanged');
+      expect((await alerts.findOneByOrFail({ id: alert_id })).status).toBe(1);
+
+      const undone = await post(problem('5005', { kind: 'update', acknowledged: false }));
+      expect(undone.body).toEqual({ event_id: '5005', outcome: 'updated', alert_id });
+      expect(await alerts.findOneByOrFail({ id: alert_id })).toMatchObject({ status: 0, acknowledgedAt: null });
+      expect((await post(problem('5005', { kind: 'update' }))).body.outcome).toBe('unchanged');
+      await post({ event_id: '5005', kind: 'recovery' });
+    });
+
     it('answers a recovery of an unknown problem with no alert', async () => {
       expect((await post({ event_id: '5999', kind: 'recovery' })).body).toEqual({
         event_id: '5999',

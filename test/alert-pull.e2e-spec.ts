@@ -249,6 +249,19 @@ describe('alert pull (e2e)', () => {
       );
       expect((await byEvent('402')).status).toBe(0);
     });
+
+    it('follows an acknowledgement Zabbix undoes, but keeps one made in Nagare', async () => {
+      problems = [problem('411', { acknowledged: '1' }), problem('412')];
+      expect((await pull()).body).toMatchObject({ added: 2 });
+      const mine = await byEvent('412');
+      expect((await api.patch(`/alerts/${mine.id}`, { status: 1 })).status).toBe(200);
+
+      problems = [problem('411'), problem('412')];
+      expect((await pull()).body).toEqual({ added: 0, updated: 1, resolved: 0, total: 2 });
+      expect(await byEvent('411')).toMatchObject({ status: 0, acknowledgedBy: null, acknowledgedAt: null });
+      expect(await byEvent('412')).toMatchObject({ status: 1, acknowledgedBy: 'admin' });
+      expect((await pull()).body.updated).toBe(0);
+    });
   });
 
   it('answered every request of this suite with a status and a body its OpenAPI document gives', () => {

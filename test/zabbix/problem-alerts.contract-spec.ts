@@ -111,6 +111,27 @@ describeZabbix('problems become alerts through pull_alerts (contract)', (env) =>
     expect((await api.get(`/alerts/${alert.id}`)).body.status).toBe(0);
   });
 
+  it('follows an acknowledgement made on Zabbix, and Zabbix undoing it (event.acknowledge actions 2 and 16)', async () => {
+    const acknowledgeOnZabbix = (action: number) =>
+      zabbix.call('event.acknowledge', { eventids: [problem.eventid], action, message: `Nagare contract ${run}` });
+    const acknowledgedThere = async (wanted: string) =>
+      eventually(`problem.get to show acknowledged ${wanted}`, async () =>
+        (await fixture.openProblems())[0]?.acknowledged === wanted ? true : undefined,
+      );
+
+    await acknowledgeOnZabbix(2 | 4);
+    await acknowledgedThere('1');
+    expect((await pull()).body).toEqual({ added: 0, updated: 1, resolved: 0, total: 1 });
+    expect((await zabbixAlerts()).items[0]).toMatchObject({ status: 1, acknowledged_by: null });
+    expect(await score()).toBe(66);
+
+    await acknowledgeOnZabbix(16 | 4);
+    await acknowledgedThere('0');
+    expect((await pull()).body).toEqual({ added: 0, updated: 1, resolved: 0, total: 1 });
+    expect((await zabbixAlerts()).items[0]).toMatchObject({ status: 0, acknowledged_by: null, acknowledged_at: null });
+    expect(await score()).toBe(46);
+  }, 60_000);
+
   it('acknowledges the problem on Zabbix when it is acknowledged here, naming the Nagare user', async () => {
     const [alert] = (await zabbixAlerts()).items;
     const res = await api.patch(`/alerts/${alert.id}`, { status: 1 });

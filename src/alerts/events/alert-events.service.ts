@@ -33,7 +33,8 @@ export class AlertEvents {
           externalItemId: event.item_id ?? null,
         },
       ]);
-      const { added, updated } = await this.problems.apply(monitorId, [state]);
+      // An event without the field says nothing of the acknowledgement: it stays as it is.
+      const { added, updated } = await this.problems.apply(monitorId, [{ ...state, acknowledged: event.acknowledged }]);
       outcome = added > 0 ? 'added' : updated > 0 ? 'updated' : 'unchanged';
     }
     const alert = await this.alerts.findOne({

@@ -40,7 +40,11 @@ export class ZabbixEventDto {
   @Max(5, { message: 'severity must be an integer from 0 to 5' })
   severity?: number;
 
-  @ApiPropertyOptional({ default: false, description: 'Whether the problem is acknowledged on Zabbix' })
+  @ApiPropertyOptional({
+    description:
+      'Whether the problem is acknowledged on Zabbix: false makes an alert that Zabbix had acknowledged active again; ' +
+      'absent leaves the acknowledgement as it is (a new alert is active)',
+  })
   @OptionalNotNull()
   @IsBoolean()
   acknowledged?: boolean;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Not } from 'typeorm';
+import { type FindOptionsWhere, In, IsNull, Not } from 'typeorm';
 import type { ReadRepository } from '../../database/read-repository';
 import { Host } from '../../monitors/entities/host.entity';
 import { Item } from '../../monitors/entities/item.entity';
@@ -79,7 +79,7 @@ export class ProblemAlerts {
         continue;
       }
       const changes = changesFor(alert, state, now);
-      if (changes && (await this.writer.update({ id: alert.id, status: alert.status }, changes))) updated += 1;
+      if (changes && (await this.writer.update(unchangedSince(alert, changes), changes))) updated += 1;
     }
     await this.writer.insertProblems(added);
     return { added: added.length, updated };
@@ -108,6 +108,15 @@ export class ProblemAlerts {
     }
     return resolved;
   }
+}
+
+/**
+ * The alert as it was read: its status, and when the change undoes an acknowledgement made on the monitor, still
+ * no Nagare user's (one who acknowledged it meanwhile keeps it).
+ */
+function unchangedSince(alert: Alert, changes: Partial<Alert>): FindOptionsWhere<Alert> {
+  const where: FindOptionsWhere<Alert> = { id: alert.id, status: alert.status };
+  return changes.status === AlertStatus.Active ? { ...where, acknowledgedBy: IsNull() } : where;
 }
 
 function newAlert(monitorId: number, state: ProblemState, now: Date): NewProblemAlert {

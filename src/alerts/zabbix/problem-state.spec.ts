@@ -55,9 +55,27 @@ describe('problem state', () => {
   });
 
   it('keeps an acknowledgement made in Nagare that Zabbix has not seen yet', () => {
-    expect(
-      changesFor(alert({ status: AlertStatus.Acknowledged }), state({ acknowledged: false }), new Date()),
-    ).toBeNull();
+    const acknowledgedHere = alert({ status: AlertStatus.Acknowledged, acknowledgedBy: 'admin' });
+    expect(changesFor(acknowledgedHere, state({ acknowledged: false }), new Date())).toBeNull();
+  });
+
+  it('makes an alert acknowledged on Zabbix active again when Zabbix undoes the acknowledgement', () => {
+    const acknowledgedThere = alert({
+      status: AlertStatus.Acknowledged,
+      acknowledgedBy: null,
+      acknowledgedAt: new Date(),
+    });
+    expect(changesFor(acknowledgedThere, state({ acknowledged: false }), new Date())).toEqual({
+      status: AlertStatus.Active,
+      acknowledgedAt: null,
+    });
+    expect(changesFor(acknowledgedThere, state({ acknowledged: true }), new Date())).toBeNull();
+  });
+
+  it('leaves the acknowledgement alone when the source did not say (an event without the field)', () => {
+    const acknowledgedThere = alert({ status: AlertStatus.Acknowledged, acknowledgedBy: null });
+    expect(changesFor(acknowledgedThere, state({ acknowledged: undefined }), new Date())).toBeNull();
+    expect(changesFor(alert(), state({ acknowledged: undefined }), new Date())).toBeNull();
   });
 
   it('never reopens a resolved alert', () => {

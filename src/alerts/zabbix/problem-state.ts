@@ -9,7 +9,8 @@ export interface ProblemState {
   eventId: string;
   message: string;
   severity: AlertSeverity;
-  acknowledged: boolean;
+  /** Undefined when the source did not say (an event posted without the field): the acknowledgement stays. */
+  acknowledged: boolean | undefined;
   startedAt: Date;
   hostId: number | null;
   itemId: number | null;
@@ -29,8 +30,10 @@ export function problemMessage(name: string): string {
 
 /**
  * What must change on a stored alert for it to show the problem as the monitor has it now; null when nothing does.
- * A resolved alert stays resolved (Zabbix never reopens an event). An acknowledgement made in Nagare is kept while
- * the monitor has not seen it yet, so an alert does not flicker back to active before its acknowledge_alert task ran.
+ * A resolved alert stays resolved (Zabbix never reopens an event). An acknowledgement made on the monitor
+ * (`acknowledgedBy` null) follows it both ways: Zabbix 6.0 and later can undo one, and the alert is active again.
+ * An acknowledgement made in Nagare is kept: the monitor may not have seen it yet, and the alert must not flicker
+ * back to active before its acknowledge_alert task ran.
  */
 export function changesFor(alert: Alert, state: ProblemState, now: Date): Partial<Alert> | null {
   if (alert.status === AlertStatus.Resolved) return null;
@@ -39,8 +42,15 @@ export function changesFor(alert: Alert, state: ProblemState, now: Date): Partia
   if (alert.severity !== state.severity) changes.severity = state.severity;
   if (alert.hostId !== state.hostId) changes.hostId = state.hostId;
   if (alert.itemId !== state.itemId) changes.itemId = state.itemId;
-  if (state.acknowledged && alert.status === AlertStatus.Active) {
+  if (state.acknowledged === true && alert.status === AlertStatus.Active) {
     Object.assign(changes, { status: AlertStatus.Acknowledged, acknowledgedAt: now, acknowledgedBy: null });
   }
+  if (state.acknowledged === false && isAcknowledgedOnMonitor(alert)) {
+    Object.assign(changes, { status: AlertStatus.Active, acknowledgedAt: null });
+  }
   return Object.keys(changes).length > 0 ? changes : null;
+}
+
+function isAcknowledgedOnMonitor(alert: Alert): boolean {
+  return alert.status === AlertStatus.Acknowledged && alert.acknowledgedBy === null;
 }
