@@ -1,7 +1,7 @@
 // Helpers shared by the benchmark runner and its child processes.
 /* global fetch, AbortSignal */
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import process from 'node:process';
@@ -116,6 +116,9 @@ export class Child {
   constructor(name, args, { env = {}, logFile, nodeArgs = [], stdoutToFile = false } = {}) {
     this.name = name;
     this.logFile = logFile;
+    // Where this child's output starts: a file a child of the same name wrote before is appended to, and its lines
+    // (an earlier worker's 'worker started', say) must not count for this one.
+    this.logStart = logFile && existsSync(logFile) ? statSync(logFile).size : 0;
     const out = logFile ? openSync(logFile, 'a') : 'ignore';
     this.proc = spawn(process.execPath, [...nodeArgs, ...args], {
       cwd: ROOT,
@@ -162,8 +165,10 @@ export class Child {
     }
   }
 
+  /** What this child has written to its log file so far. */
   log() {
-    return this.logFile && existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+    if (!this.logFile || !existsSync(this.logFile)) return '';
+    return readFileSync(this.logFile).subarray(this.logStart).toString('utf8');
   }
 
   tail() {
