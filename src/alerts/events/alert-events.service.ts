@@ -27,14 +27,13 @@ export class AlertEvents {
           eventId: event.event_id,
           name: event.name as string,
           severity: event.severity as number,
-          acknowledged: event.acknowledged ?? false,
+          acknowledged: event.acknowledged,
           clock: new Date(),
           externalHostId: event.host_id ?? null,
           externalItemId: event.item_id ?? null,
         },
       ]);
-      // An event without the field says nothing of the acknowledgement: it stays as it is.
-      const { added, updated } = await this.problems.apply(monitorId, [{ ...state, acknowledged: event.acknowledged }]);
+      const { added, updated } = await this.problems.apply(monitorId, [state]);
       outcome = added > 0 ? 'added' : updated > 0 ? 'updated' : 'unchanged';
     }
     const alert = await this.alerts.findOne({

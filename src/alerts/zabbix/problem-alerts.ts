@@ -10,6 +10,9 @@ import { AlertStatus } from '../entities/alert-levels';
 import { AlertsWriter, type NewProblemAlert } from '../services/alerts-writer';
 import { alertSeverityOf, changesFor, problemMessage, type ProblemState } from './problem-state';
 
+/** A problem as a pull or a posted event reports it. */
+export type ReportedProblem = Omit<RemoteProblem, 'acknowledged'> & { acknowledged: boolean | undefined };
+
 /** Ids per IN (…) list, well under both databases' bound-parameter limits. */
 const IN_BATCH = 500;
 
@@ -26,8 +29,11 @@ export class ProblemAlerts {
     private readonly writer: AlertsWriter,
   ) {}
 
-  /** The problems as alert states, their host and item found among the monitor's hosts and items by external id. */
-  async statesOf(monitorId: number, problems: RemoteProblem[]): Promise<ProblemState[]> {
+  /**
+   * The problems as alert states, their host and item found among the monitor's hosts and items by external id.
+   * `acknowledged` undefined: the source did not say (an event posted without the field).
+   */
+  async statesOf(monitorId: number, problems: ReportedProblem[]): Promise<ProblemState[]> {
     const hostIds = new Map<string, number>();
     const wantedHosts = unique(problems.map((problem) => problem.externalHostId));
     for (const batch of batches(wantedHosts)) {
@@ -79,7 +85,7 @@ export class ProblemAlerts {
         continue;
       }
       const changes = changesFor(alert, state, now);
-      if (changes && (await this.writer.update(unchangedSince(alert, changes), changes))) updated += 1;
+      if (changes && (await this.writer.update(asRead(alert), changes))) updated += 1;
     }
     await this.writer.insertProblems(added);
     return { added: added.length, updated };
@@ -111,12 +117,11 @@ export class ProblemAlerts {
 }
 
 /**
- * The alert as it was read: its status, and when the change undoes an acknowledgement made on the monitor, still
- * no Nagare user's (one who acknowledged it meanwhile keeps it).
+ * The alert still as it was read, its status and who acknowledged it: a change computed from that read is not
+ * written over one made meanwhile (a user's acknowledgement, even after the monitor's was undone and redone).
  */
-function unchangedSince(alert: Alert, changes: Partial<Alert>): FindOptionsWhere<Alert> {
-  const where: FindOptionsWhere<Alert> = { id: alert.id, status: alert.status };
-  return changes.status === AlertStatus.Active ? { ...where, acknowledgedBy: IsNull() } : where;
+function asRead(alert: Alert): FindOptionsWhere<Alert> {
+  return { id: alert.id, status: alert.status, acknowledgedBy: alert.acknowledgedBy ?? IsNull() };
 }
 
 function newAlert(monitorId: number, state: ProblemState, now: Date): NewProblemAlert {
