@@ -58,6 +58,11 @@ const POSTGRES = ONLY.has('pgsync') || ONLY.has('pgdrain');
 const PROFILE_DIR = env.BENCH_PROFILE_DIR;
 const profileArgs = (name) =>
   PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+/**
+ * BENCH_SERVICE_NODE_ARGS='<args>' adds node options to every service the bench starts (ours, not the baselines),
+ * e.g. `--require ./bench/ablations/no-task-lines.cjs` to measure what a part of the worker costs (bench/ablations).
+ */
+const SERVICE_NODE_ARGS = (env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const KEEP = env.BENCH_KEEP === '1';
 const PROBE_LOOPS = 3;
 /** Rounds of the no-op drain, ours and plain Bull alternated, so a busy moment of the machine hits both sides. */
@@ -115,7 +120,7 @@ async function startService(name, role, extraEnv = {}, preload = []) {
     WORKER_PROBE_PORT: '0',
     ...extraEnv,
   };
-  const nodeArgs = [...preload.flatMap((file) => ['--require', file]), ...profileArgs(name)];
+  const nodeArgs = [...preload.flatMap((file) => ['--require', file]), ...profileArgs(name), ...SERVICE_NODE_ARGS];
   const service = track(new Service(name, serviceEnv, { logFile: join(WORK, `${name}.out`), nodeArgs }));
   await service.ready();
   return service;

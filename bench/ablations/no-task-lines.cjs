@@ -1,0 +1,9 @@
+/* global __dirname */
+// An ablation, never a benchmark's own setting: preloaded into a service (BENCH_SERVICE_NODE_ARGS='--require
+// ./bench/ablations/no-task-lines.cjs'), it drops the lines written through UnredactedLine: the worker's two lines
+// per task, and nothing else. What the no-op drain loses with it is what those lines cost (docs/benchmarks.md).
+const { join } = require('node:path');
+const logging = join(__dirname, '..', '..', 'dist', 'common', 'logging', 'pino-logger.service.js');
+const { PinoLoggerService } = require(logging);
+
+PinoLoggerService.prototype.writeUnredacted = function writeUnredacted() {};
