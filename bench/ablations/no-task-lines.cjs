@@ -6,4 +6,8 @@ const { join } = require('node:path');
 const logging = join(__dirname, '..', '..', 'dist', 'common', 'logging', 'pino-logger.service.js');
 const { PinoLoggerService } = require(logging);
 
+// A private method: if it is renamed, this ablation must fail rather than measure nothing.
+if (typeof PinoLoggerService.prototype.writeUnredacted !== 'function') {
+  throw new Error('no-task-lines.cjs: PinoLoggerService.writeUnredacted is gone; update the ablation');
+}
 PinoLoggerService.prototype.writeUnredacted = function writeUnredacted() {};
