@@ -10,4 +10,11 @@ const { PinoLoggerService } = require(logging);
 if (typeof PinoLoggerService.prototype.writeUnredacted !== 'function') {
   throw new Error('no-task-lines.cjs: PinoLoggerService.writeUnredacted is gone; update the ablation');
 }
-PinoLoggerService.prototype.writeUnredacted = function writeUnredacted() {};
+let dropped = 0;
+PinoLoggerService.prototype.writeUnredacted = function writeUnredacted() {
+  dropped += 1;
+};
+// If the worker stops writing its lines through UnredactedLine, this ablation would drop nothing: say so.
+process.on('exit', () => {
+  if (dropped === 0) process.stderr.write('no-task-lines.cjs: no line was dropped; update the ablation\n');
+});
