@@ -108,8 +108,9 @@ describe('auth (e2e)', () => {
   it('answers an unknown user and a wrong password with the same 401', async () => {
     const unknown = await tryLogin('nobody', 'whatever1');
     const wrong = await tryLogin(ADMIN_USERNAME, 'wrong-password');
-    expect(unknown.status).toBe(401);
-    expect(wrong.status).toBe(401);
+    expectBearerChallenge(unknown);
+    expectBearerChallenge(wrong);
+    expect(unknown.headers['www-authenticate']).toBe('Bearer realm="nagare"');
     expect(unknown.body).toEqual(wrong.body);
   });
 

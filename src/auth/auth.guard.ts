@@ -92,7 +92,8 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-function challenge(res: Response): void {
+/** The challenge of every 401 the API answers (RFC 9110 requires one): a bearer token, got from POST /auth/login. */
+export function challenge(res: Response): void {
   res.setHeader('WWW-Authenticate', 'Bearer realm="nagare"');
 }
 
