@@ -133,6 +133,41 @@ describe('alert events (e2e)', () => {
       await post({ event_id: '5005', kind: 'recovery' });
     });
 
+    it('keeps the times the events happened on Zabbix (clock), not the times they arrived', async () => {
+      const began = Math.floor(Date.now() / 1000) - 600;
+      const { alert_id } = (await post(problem('5006', { clock: began }))).body;
+      const stored = async () => (await api.get(`/alerts/${alert_id}`)).body;
+      expect((await stored()).created_at).toBe(new Date(began * 1000).toISOString());
+      // An update carries the problem's own time: it changes nothing of it.
+      await post(problem('5006', { kind: 'update', acknowledged: true, clock: began }));
+      expect((await stored()).created_at).toBe(new Date(began * 1000).toISOString());
+
+      expect((await post({ event_id: '5006', kind: 'recovery', clock: began + 120 })).body.outcome).toBe('resolved');
+      expect(await stored()).toMatchObject({
+        status: 2,
+        created_at: new Date(began * 1000).toISOString(),
+        resolved_at: new Date((began + 120) * 1000).toISOString(),
+      });
+    });
+
+    it('takes the arrival time for an event without a clock, or with one ahead of its own', async () => {
+      const ahead = Math.floor(Date.now() / 1000) + 3600;
+      const before = Date.now();
+      const late = (await post(problem('5007', { clock: ahead }))).body.alert_id;
+      const bare = (await post(problem('5008'))).body.alert_id;
+      await post({ event_id: '5007', kind: 'recovery', clock: ahead });
+      const after = Date.now();
+      for (const id of [late, bare]) {
+        const created = Date.parse((await api.get(`/alerts/${id}`)).body.created_at);
+        expect(created).toBeGreaterThanOrEqual(before - 1000);
+        expect(created).toBeLessThanOrEqual(after);
+      }
+      const resolved = Date.parse((await api.get(`/alerts/${late}`)).body.resolved_at);
+      expect(resolved).toBeGreaterThanOrEqual(before - 1000);
+      expect(resolved).toBeLessThanOrEqual(after);
+      await post({ event_id: '5008', kind: 'recovery' });
+    });
+
     it('answers a recovery of an unknown problem with no alert', async () => {
       expect((await post({ event_id: '5999', kind: 'recovery' })).body).toEqual({
         event_id: '5999',
@@ -193,6 +228,10 @@ describe('alert events (e2e)', () => {
         ['a problem with no name', problem('6006', { name: undefined }), 'name must be a string'],
         ['a severity of 6', problem('6007', { severity: 6 }), 'severity must be an integer from 0 to 5'],
         ['a host_id that is not an id', problem('6008', { host_id: 'web-01' }), 'host_id must be a Zabbix id'],
+        ['a clock that is not an integer', problem('6010', { clock: '1765112531' }), 'clock must be a UNIX time'],
+        ['a negative clock', problem('6011', { clock: -1 }), 'clock must be a UNIX time in seconds'],
+        ['a clock past the year 9999', problem('6012', { clock: 253402300800 }), 'clock must be a UNIX time'],
+        ['a null clock', problem('6013', { clock: null }), 'clock'],
         ['an unknown field', problem('6009', { extra: 1 }), 'property extra should not exist'],
       ])('answers 400 for %s, naming the field', async (_what, body, message) => {
         const res = await post(body);

@@ -9,6 +9,8 @@ export interface ZabbixProblem {
   severity: string;
   acknowledged: string;
   r_eventid: string;
+  /** When the problem began, UNIX seconds. */
+  clock: string;
 }
 
 /**
@@ -99,9 +101,23 @@ export class ZabbixProblemFixture {
   openProblems(): Promise<ZabbixProblem[]> {
     return this.api.call<ZabbixProblem[]>('problem.get', {
       objectids: [this.triggerId],
-      output: ['eventid', 'name', 'severity', 'acknowledged', 'r_eventid'],
+      output: ['eventid', 'name', 'severity', 'acknowledged', 'r_eventid', 'clock'],
       recent: false,
     });
+  }
+
+  /** When Zabbix closed the problem of `eventId` (its recovery event's clock, UNIX seconds); undefined while open. */
+  async recoveredAt(eventId: string): Promise<number | undefined> {
+    const [problem] = await this.api.call<{ r_eventid: string }[]>('event.get', {
+      eventids: [eventId],
+      output: ['r_eventid'],
+    });
+    if (!problem || problem.r_eventid === '0') return undefined;
+    const [recovery] = await this.api.call<{ clock: string }[]>('event.get', {
+      eventids: [problem.r_eventid],
+      output: ['clock'],
+    });
+    return Number(recovery.clock);
   }
 
   /** Deletes everything `create` made (the host takes its item and trigger); returns what is left of it. */

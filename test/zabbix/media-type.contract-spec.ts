@@ -11,7 +11,7 @@ const MEDIA_TYPE_FILE = join(process.cwd(), 'deploy', 'zabbix', 'nagare-media-ty
 /*
  * The webhook media type shipped in deploy/zabbix, imported as the frontend imports it (configuration.import), on
  * a real zabbix_server: value 9 → the problem reaches Nagare through the media type alone (nothing pulls here: an
- * API-only process, no schedule), value 1 → its recovery resolves the alert. Nagare listens on 127.0.0.1. The media
+ * API-only process, no schedule), value 1 → its recovery resolves the alert; each at its time on Zabbix. Nagare listens on 127.0.0.1. The media
  * type, the action and the user (with its media) are this run's and deleted afterwards.
  */
 describeZabbix('problems reach Nagare through the webhook media type alone (contract)', (env) => {
@@ -52,6 +52,8 @@ describeZabbix('problems reach Nagare through the webhook media type alone (cont
     await zabbix.call('mediatype.update', { mediatypeid: created.mediaTypeId, parameters });
     await zabbix.call('user.update', {
       userid: fixture.userId,
+      // Zabbix writes the event's date and time in this user's zone: the media type must find UTC all the same.
+      timezone: 'Asia/Kolkata',
       medias: [
         { mediatypeid: created.mediaTypeId, sendto: eventsUrl, active: 0, severity: 63, period: '1-7,00:00-24:00' },
       ],
@@ -151,6 +153,8 @@ describeZabbix('problems reach Nagare through the webhook media type alone (cont
       monitor_id: monitorId,
       external_id: problem.eventid,
       host_id: localHostId,
+      // The alert began when the problem did on Zabbix (the media type's clock), not when the event arrived.
+      created_at: new Date(Number(problem.clock) * 1000).toISOString(),
     });
     expect(await score()).toBe(46);
   }, 90_000);
@@ -165,7 +169,10 @@ describeZabbix('problems reach Nagare through the webhook media type alone (cont
       },
       30_000,
     );
-    expect(alert.resolved_at).not.toBeNull();
+    // Resolved when Zabbix closed the problem.
+    const recoveredAt = await fixture.recoveredAt(alert.external_id);
+    expect(recoveredAt).toBeDefined();
+    expect(alert.resolved_at).toBe(new Date(recoveredAt! * 1000).toISOString());
     expect(await score()).toBe(100);
     expect((await zabbixAlerts()).total).toBe(1);
   }, 60_000);

@@ -7,7 +7,8 @@ import type { ZabbixEventDto, ZabbixEventResponse } from './zabbix-event.dto';
 
 /**
  * An event a monitor posted: a problem or its update stored as the pull would store it, a recovery resolving its
- * alert now. Idempotent by event id: the same event again changes nothing (`unchanged`).
+ * alert, each at the time it happened on the monitor (as a pull would have it). Idempotent by event id: the same
+ * event again changes nothing (`unchanged`).
  */
 @Injectable()
 export class AlertEvents {
@@ -18,8 +19,9 @@ export class AlertEvents {
 
   async handle(monitorId: number, event: ZabbixEventDto): Promise<ZabbixEventResponse> {
     let outcome: ZabbixEventResponse['outcome'];
+    const at = happenedAt(event.clock, new Date());
     if (event.kind === 'recovery') {
-      const resolved = await this.problems.resolve(monitorId, [{ eventId: event.event_id, resolvedAt: new Date() }]);
+      const resolved = await this.problems.resolve(monitorId, [{ eventId: event.event_id, resolvedAt: at }]);
       outcome = resolved > 0 ? 'resolved' : 'unchanged';
     } else {
       const [state] = await this.problems.statesOf(monitorId, [
@@ -28,7 +30,7 @@ export class AlertEvents {
           name: event.name as string,
           severity: event.severity as number,
           acknowledged: event.acknowledged,
-          clock: new Date(),
+          clock: at,
           externalHostId: event.host_id ?? null,
           externalItemId: event.item_id ?? null,
         },
@@ -42,4 +44,13 @@ export class AlertEvents {
     });
     return { event_id: event.event_id, outcome, alert_id: alert?.id ?? null };
   }
+}
+
+/**
+ * The event's time on the monitor: Zabbix retries a failed delivery for minutes, so the arrival time can be late.
+ * A media type that does not send the time, or a monitor whose clock runs ahead of ours, gets the arrival time.
+ */
+export function happenedAt(clock: number | undefined, arrival: Date): Date {
+  if (clock === undefined || clock * 1000 >= arrival.getTime()) return arrival;
+  return new Date(clock * 1000);
 }

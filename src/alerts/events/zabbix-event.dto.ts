@@ -6,6 +6,9 @@ export const EVENT_KINDS = ['problem', 'update', 'recovery'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 const ZABBIX_ID = /^\d{1,20}$/;
 const isRecovery = (event: ZabbixEventDto) => event.kind === 'recovery';
+/** 9999-12-31T23:59:59Z: any later time is not a date JSON can carry. */
+const MAX_CLOCK = 253_402_300_799;
+const CLOCK_MESSAGE = 'clock must be a UNIX time in seconds: an integer from 0';
 
 /** An event the monitor's webhook media type posts (deploy/zabbix/nagare-mediatype.json builds it from macros). */
 export class ZabbixEventDto {
@@ -48,6 +51,21 @@ export class ZabbixEventDto {
   @OptionalNotNull()
   @IsBoolean()
   acknowledged?: boolean;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_CLOCK,
+    example: 1765112531,
+    description:
+      'When it happened on Zabbix, in UNIX seconds: on a recovery when Zabbix closed the problem, else when the ' +
+      'problem began. Absent, or ahead of Nagare’s clock: the time the event arrives',
+  })
+  @OptionalNotNull()
+  @IsInt({ message: CLOCK_MESSAGE })
+  @Min(0, { message: CLOCK_MESSAGE })
+  @Max(MAX_CLOCK, { message: CLOCK_MESSAGE })
+  clock?: number;
 
   @ApiPropertyOptional({ example: '10501', description: 'The trigger’s host id on Zabbix ({HOST.ID})' })
   @OptionalNotNull()
