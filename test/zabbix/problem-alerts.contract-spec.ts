@@ -171,6 +171,28 @@ describeZabbix('problems become alerts through pull_alerts (contract)', (env) =>
     expect((await pull()).body).toEqual({ added: 0, updated: 0, resolved: 0, total: 1 });
   }, 60_000);
 
+  it('follows Zabbix undoing an acknowledgement made here, once sent; acknowledged here again, it is sent again', async () => {
+    const [alert] = (await zabbixAlerts()).items;
+    await zabbix.call('event.acknowledge', { eventids: [problem.eventid], action: 16 | 4, message: `undo ${run}` });
+    await eventually('problem.get to show the acknowledgement undone', async () =>
+      (await fixture.openProblems())[0]?.acknowledged === '0' ? true : undefined,
+    );
+    expect((await pull()).body).toEqual({ added: 0, updated: 1, resolved: 0, total: 1 });
+    expect((await api.get(`/alerts/${alert.id}`)).body).toMatchObject({
+      status: 0,
+      acknowledged_by: null,
+      acknowledged_at: null,
+    });
+    expect(await score()).toBe(46);
+
+    expect((await api.patch(`/alerts/${alert.id}`, { status: 1 })).body).toMatchObject({ status: 1 });
+    await eventually('problem.get to show it acknowledged again', async () =>
+      (await fixture.openProblems())[0]?.acknowledged === '1' ? true : undefined,
+    );
+    expect((await pull()).body).toEqual({ added: 0, updated: 0, resolved: 0, total: 1 });
+    expect((await api.get(`/alerts/${alert.id}`)).body).toMatchObject({ status: 1, acknowledged_by: 'admin' });
+  }, 60_000);
+
   it('resolves the alert once Zabbix closes the problem, at the time Zabbix closed it, and the score comes back', async () => {
     expect((await fixture.send(trapperPort, 1)).processed).toBe(1);
     await eventually('problem.get to show the problem closed', async () =>

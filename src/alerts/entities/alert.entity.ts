@@ -68,6 +68,9 @@ export class Alert {
 
   @Column({ name: 'acknowledged_at', type: Date, nullable: true }) acknowledgedAt!: Date | null;
 
+  /** When an acknowledgement made in Nagare reached the monitor (its acknowledge_alert task); null until then. */
+  @Column({ name: 'acknowledgement_sent_at', type: Date, nullable: true }) acknowledgementSentAt!: Date | null;
+
   @Column({ name: 'resolved_by', type: 'varchar', length: 64, nullable: true }) resolvedBy!: string | null;
 
   @Column({ name: 'resolved_at', type: Date, nullable: true }) resolvedAt!: Date | null;

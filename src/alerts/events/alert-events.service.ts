@@ -19,22 +19,27 @@ export class AlertEvents {
 
   async handle(monitorId: number, event: ZabbixEventDto): Promise<ZabbixEventResponse> {
     let outcome: ZabbixEventResponse['outcome'];
-    const at = happenedAt(event.clock, new Date());
+    const arrival = new Date();
+    const at = happenedAt(event.clock, arrival);
     if (event.kind === 'recovery') {
       const resolved = await this.problems.resolve(monitorId, [{ eventId: event.event_id, resolvedAt: at }]);
       outcome = resolved > 0 ? 'resolved' : 'unchanged';
     } else {
-      const [state] = await this.problems.statesOf(monitorId, [
-        {
-          eventId: event.event_id,
-          name: event.name as string,
-          severity: event.severity as number,
-          acknowledged: event.acknowledged,
-          clock: at,
-          externalHostId: event.host_id ?? null,
-          externalItemId: event.item_id ?? null,
-        },
-      ]);
+      const [state] = await this.problems.statesOf(
+        monitorId,
+        [
+          {
+            eventId: event.event_id,
+            name: event.name as string,
+            severity: event.severity as number,
+            acknowledged: event.acknowledged,
+            clock: at,
+            externalHostId: event.host_id ?? null,
+            externalItemId: event.item_id ?? null,
+          },
+        ],
+        arrival,
+      );
       const { added, updated } = await this.problems.apply(monitorId, [state]);
       outcome = added > 0 ? 'added' : updated > 0 ? 'updated' : 'unchanged';
     }

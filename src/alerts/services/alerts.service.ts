@@ -85,7 +85,12 @@ export class AlertsService {
       }
       await this.writer.update(
         { id, status: AlertStatus.Active },
-        { status: AlertStatus.Acknowledged, acknowledgedBy: username, acknowledgedAt: now },
+        {
+          status: AlertStatus.Acknowledged,
+          acknowledgedBy: username,
+          acknowledgedAt: now,
+          acknowledgementSentAt: null,
+        },
       );
       await this.acknowledgeOnMonitor(id);
     }

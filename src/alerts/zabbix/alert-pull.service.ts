@@ -30,8 +30,10 @@ export class AlertPullService {
 
   async pull(monitorId: number, options: SyncOptions = {}): Promise<AlertPullResult> {
     return this.sessions.run(monitorId, options, async ({ provider, target }) => {
+      // Taken before asking: an acknowledgement sent to the monitor after this may not be in its answer.
+      const observedAt = new Date();
       const open = await provider.listProblems(target);
-      const states = await this.problems.statesOf(monitorId, open);
+      const states = await this.problems.statesOf(monitorId, open, observedAt);
       const { added, updated } = await this.problems.apply(monitorId, states);
       const closed = await this.problems.openElsewhere(
         monitorId,

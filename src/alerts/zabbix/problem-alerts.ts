@@ -31,9 +31,10 @@ export class ProblemAlerts {
 
   /**
    * The problems as alert states, their host and item found among the monitor's hosts and items by external id.
-   * `acknowledged` undefined: the source did not say (an event posted without the field).
+   * `acknowledged` undefined: the source did not say (an event posted without the field). `observedAt`: when the
+   * source reported them.
    */
-  async statesOf(monitorId: number, problems: ReportedProblem[]): Promise<ProblemState[]> {
+  async statesOf(monitorId: number, problems: ReportedProblem[], observedAt: Date): Promise<ProblemState[]> {
     const hostIds = new Map<string, number>();
     const wantedHosts = unique(problems.map((problem) => problem.externalHostId));
     for (const batch of batches(wantedHosts)) {
@@ -63,6 +64,7 @@ export class ProblemAlerts {
         startedAt: problem.clock,
         hostId,
         itemId: item && item.hostId === hostId ? item.id : null,
+        observedAt,
       };
     });
   }

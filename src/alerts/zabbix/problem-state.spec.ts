@@ -10,6 +10,7 @@ const state = (overrides: Partial<ProblemState> = {}): ProblemState => ({
   startedAt: new Date(0),
   hostId: 1,
   itemId: 2,
+  observedAt: new Date('2026-12-07T12:00:00Z'),
   ...overrides,
 });
 const alert = (overrides: Partial<Alert> = {}) =>
@@ -59,6 +60,31 @@ describe('problem state', () => {
     expect(changesFor(acknowledgedHere, state({ acknowledged: false }), new Date())).toBeNull();
   });
 
+  it('keeps it too when it was sent to Zabbix after the state was observed (a pull that asked before)', () => {
+    const sentAfter = alert({
+      status: AlertStatus.Acknowledged,
+      acknowledgedBy: 'admin',
+      acknowledgementSentAt: new Date('2026-12-07T12:00:01Z'),
+    });
+    expect(changesFor(sentAfter, state({ acknowledged: false }), new Date())).toBeNull();
+  });
+
+  it('makes an alert acknowledged in Nagare active again when Zabbix undid it after it was sent', () => {
+    const sentBefore = alert({
+      status: AlertStatus.Acknowledged,
+      acknowledgedBy: 'admin',
+      acknowledgedAt: new Date('2026-12-07T11:58:00Z'),
+      acknowledgementSentAt: new Date('2026-12-07T11:59:00Z'),
+    });
+    expect(changesFor(sentBefore, state({ acknowledged: false }), new Date())).toEqual({
+      status: AlertStatus.Active,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      acknowledgementSentAt: null,
+    });
+    expect(changesFor(sentBefore, state({ acknowledged: true }), new Date())).toBeNull();
+  });
+
   it('makes an alert acknowledged on Zabbix active again when Zabbix undoes the acknowledgement', () => {
     const acknowledgedThere = alert({
       status: AlertStatus.Acknowledged,
@@ -68,6 +94,8 @@ describe('problem state', () => {
     expect(changesFor(acknowledgedThere, state({ acknowledged: false }), new Date())).toEqual({
       status: AlertStatus.Active,
       acknowledgedAt: null,
+      acknowledgedBy: null,
+      acknowledgementSentAt: null,
     });
     expect(changesFor(acknowledgedThere, state({ acknowledged: true }), new Date())).toBeNull();
   });

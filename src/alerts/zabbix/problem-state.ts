@@ -14,6 +14,8 @@ export interface ProblemState {
   startedAt: Date;
   hostId: number | null;
   itemId: number | null;
+  /** When the source reported this state (a pull: before it asked): older than a change made since, it is stale. */
+  observedAt: Date;
 }
 
 /** Zabbix severities 0–5 on ours: 0 not classified and 1 information → info, 2–3 → warning, 4 high → critical, 5. */
@@ -30,10 +32,10 @@ export function problemMessage(name: string): string {
 
 /**
  * What must change on a stored alert for it to show the problem as the monitor has it now; null when nothing does.
- * A resolved alert stays resolved (Zabbix never reopens an event). An acknowledgement made on the monitor
- * (`acknowledgedBy` null) follows it both ways: Zabbix 6.0 and later can undo one, and the alert is active again.
- * An acknowledgement made in Nagare is kept: the monitor may not have seen it yet, and the alert must not flicker
- * back to active before its acknowledge_alert task ran.
+ * A resolved alert stays resolved (Zabbix never reopens an event). An acknowledgement follows the monitor both ways
+ * (Zabbix 6.0 and later can undo one, and the alert is active again) once the monitor has it: one made on the
+ * monitor (`acknowledgedBy` null), or one made in Nagare that its acknowledge_alert task sent before this state was
+ * observed. Until then the monitor has not seen it, and the alert must not flicker back to active.
  */
 export function changesFor(alert: Alert, state: ProblemState, now: Date): Partial<Alert> | null {
   if (alert.status === AlertStatus.Resolved) return null;
@@ -45,12 +47,19 @@ export function changesFor(alert: Alert, state: ProblemState, now: Date): Partia
   if (state.acknowledged === true && alert.status === AlertStatus.Active) {
     Object.assign(changes, { status: AlertStatus.Acknowledged, acknowledgedAt: now, acknowledgedBy: null });
   }
-  if (state.acknowledged === false && isAcknowledgedOnMonitor(alert)) {
-    Object.assign(changes, { status: AlertStatus.Active, acknowledgedAt: null });
+  if (state.acknowledged === false && isAcknowledgedOnMonitor(alert, state.observedAt)) {
+    Object.assign(changes, {
+      status: AlertStatus.Active,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      acknowledgementSentAt: null,
+    });
   }
   return Object.keys(changes).length > 0 ? changes : null;
 }
 
-function isAcknowledgedOnMonitor(alert: Alert): boolean {
-  return alert.status === AlertStatus.Acknowledged && alert.acknowledgedBy === null;
+function isAcknowledgedOnMonitor(alert: Alert, observedAt: Date): boolean {
+  if (alert.status !== AlertStatus.Acknowledged) return false;
+  if (alert.acknowledgedBy === null) return true;
+  return alert.acknowledgementSentAt !== null && alert.acknowledgementSentAt < observedAt;
 }

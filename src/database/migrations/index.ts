@@ -9,6 +9,7 @@ import { ItemSyncHash1764806400000 } from './1764806400000-item-sync-hash';
 import { HostGroupsAndTechnicalName1765000000000 } from './1765000000000-host-groups-and-technical-name';
 import { AlertSources1765100000000 } from './1765100000000-alert-sources';
 import { MonitorEventTokens1765100100000 } from './1765100100000-monitor-event-tokens';
+import { AlertAcknowledgementSent1765200000000 } from './1765200000000-alert-acknowledgement-sent';
 
 /** Applied in order at boot; never edit one that has shipped, add a new one. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   HostGroupsAndTechnicalName1765000000000,
   AlertSources1765100000000,
   MonitorEventTokens1765100100000,
+  AlertAcknowledgementSent1765200000000,
 ];
