@@ -168,6 +168,23 @@ describe('alert events (e2e)', () => {
       await post({ event_id: '5008', kind: 'recovery' });
     });
 
+    it('undoes an acknowledgement made in Nagare when Zabbix says it undid it, once it was sent there', async () => {
+      const { alert_id } = (await post(problem('5009'))).body;
+      expect((await api.patch(`/alerts/${alert_id}`, { status: 1 })).body).toMatchObject({ acknowledged_by: 'admin' });
+      // Its acknowledge_alert task has not run (no worker here): Zabbix cannot have undone what it never had.
+      expect((await post(problem('5009', { kind: 'update', acknowledged: false }))).body.outcome).toBe('unchanged');
+
+      await alerts.update({ id: alert_id }, { acknowledgementSentAt: new Date(Date.now() - 1000) });
+      expect((await post(problem('5009', { kind: 'update', acknowledged: false }))).body.outcome).toBe('updated');
+      expect(await alerts.findOneByOrFail({ id: alert_id })).toMatchObject({
+        status: 0,
+        acknowledgedBy: null,
+        acknowledgedAt: null,
+        acknowledgementSentAt: null,
+      });
+      await post({ event_id: '5009', kind: 'recovery' });
+    });
+
     it('answers a recovery of an unknown problem with no alert', async () => {
       expect((await post({ event_id: '5999', kind: 'recovery' })).body).toEqual({
         event_id: '5999',
