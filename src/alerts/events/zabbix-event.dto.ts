@@ -6,8 +6,8 @@ export const EVENT_KINDS = ['problem', 'update', 'recovery'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 const ZABBIX_ID = /^\d{1,20}$/;
 const isRecovery = (event: ZabbixEventDto) => event.kind === 'recovery';
-/** 9999-12-31T23:59:59Z: any later time is not a date JSON can carry. */
-const MAX_CLOCK = 253_402_300_799;
+/** 2038-01-19T03:14:07Z: Zabbix keeps its clocks as 32-bit integers, and so does every number this API takes. */
+const MAX_CLOCK = 2_147_483_647;
 const CLOCK_MESSAGE = 'clock must be a UNIX time in seconds: an integer from 0';
 
 /** An event the monitor's webhook media type posts (deploy/zabbix/nagare-mediatype.json builds it from macros). */
