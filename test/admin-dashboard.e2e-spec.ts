@@ -284,6 +284,53 @@ describe('queue dashboard (e2e)', () => {
       expect((await admin.delete(`/queue/dead/${dead}`)).status).toBe(204);
     });
 
+    it("shows a job's callback URL to no one with its secrets: query values and token-like path segments redacted", async () => {
+      const secret = 'aB3dE5fG7hJ9kL1mN3pQ5rS7';
+      const url = `https://hooks.example.com/services/T0AB12CD3/${secret}?code=s3cr3t-code`;
+      const redisUrl = process.env.NAGARE_TEST_REDIS_URL as string;
+      const tasks = bullQueue(redisUrl, t.config.queue.prefix, 'generate_alerts');
+      const deliveries = bullQueue(redisUrl, t.config.queue.prefix, 'webhooks');
+      // Delayed by an hour: shown on the board, never run.
+      const later = { delay: 3_600_000 };
+      const task = await tasks.add(
+        'generate_alerts',
+        { type: 'generate_alerts', params: { count: 1 }, callback_url: url },
+        later,
+      );
+      const delivery = await deliveries.add(
+        'task.completed',
+        { event: 'task.completed', task_id: 'x:1', url, body: '{}' },
+        later,
+      );
+      try {
+        const shownUrl = 'https://hooks.example.com/services/T0AB12CD3/[redacted]?code=[redacted]';
+        for (const who of [reader, operator]) {
+          for (const [queue, job, field] of [
+            ['generate_alerts', task, 'callback_url'],
+            ['webhooks', delivery, 'url'],
+          ] as const) {
+            const listing = await request(t.http)
+              .get(QUEUES_API)
+              .query({ activeQueue: queue, status: 'delayed' })
+              .set('Authorization', basic(who));
+            const one = await request(t.http).get(`${QUEUES_API}/${queue}/${job.id}`).set('Authorization', basic(who));
+            expect(one.status).toBe(200);
+            expect(one.body.job.data[field]).toBe(shownUrl);
+            for (const body of [listing.text, one.text]) {
+              expect(body).not.toContain(secret);
+              expect(body).not.toContain('s3cr3t-code');
+            }
+          }
+        }
+        // The job itself keeps the URL as given: the delivery calls it.
+        expect((await tasks.getJob(task.id))!.data.callback_url).toBe(url);
+      } finally {
+        await task.remove();
+        await delivery.remove();
+        await Promise.all([tasks.close(), deliveries.close()]);
+      }
+    });
+
     it('lets an operator retry, promote and clean, each logged with the user; every other write is 403', async () => {
       const auth = basic(operator);
       const monitorId = (await createMonitor(admin, { url: await unreachableUrl() })).id;

@@ -254,11 +254,26 @@ describe('task result webhooks (e2e)', () => {
 
     it('a dead letter retried keeps its callback_url: the new task is announced too', async () => {
       const monitorId = (await createMonitor(api, { url: await unreachableUrl() })).id;
-      const path = freshPath('retried');
+      const secret = 'aB3dE5fG7hJ9kL1mN3pQ5rS7';
+      const path = `${freshPath('retried')}/${secret}?code=s3cr3t-code`;
       const url = receiver.answer(path, (_req, res) => res.writeHead(200).end());
       const first = (await api.post(`/monitors/${monitorId}/hosts/pull-async`, { callback_url: url })).body
         .task_id as string;
       await waitForTask(t.http, token, first, 'dead');
+
+      // Readers see where it calls back, not the secrets in the URL; the retry below still calls the URL as given.
+      const reader = apiAs(t, await tokenWithPrivilege(t, api, 1));
+      const shown = url.replace(secret, '[redacted]').replace('s3cr3t-code', '[redacted]');
+      const one = await reader.get(`/queue/dead/${encodeURIComponent(first)}`);
+      expect(one.body).toMatchObject({ task_id: first, callback_url: shown });
+      const page = await reader.get('/queue/dead', { limit: 500 });
+      expect(page.body.items).toEqual(
+        expect.arrayContaining([expect.objectContaining({ task_id: first, callback_url: shown })]),
+      );
+      for (const body of [one.text, page.text]) {
+        expect(body).not.toContain(secret);
+        expect(body).not.toContain('s3cr3t-code');
+      }
       const retried = await api.post(`/queue/dead/${encodeURIComponent(first)}/retry`);
       expect(retried.status).toBe(202);
       const second = retried.body.task_id as string;
@@ -385,8 +400,10 @@ describe('task result webhooks (e2e)', () => {
           .find((text) => text.includes(`task ${taskId} moved to the webhook dead letters`));
         if (!line) await sleep(50);
       }
-      expect(JSON.parse(line ?? '{}')).toMatchObject({ url: url.replace('hook-secret-123', '[redacted]') });
+      const shown = url.replace('hook-secret-123', '[redacted]').replace('id=7', 'id=[redacted]');
+      expect(JSON.parse(line ?? '{}')).toMatchObject({ url: shown });
       expect(t.systemLog()).not.toContain('hook-secret-123');
+      expect((await pollDead(taskId)).url).toBe(shown);
     });
 
     async function pollDead(taskId: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {

@@ -1,5 +1,6 @@
 import { BullAdapter } from '@bull-board/api/bullAdapter';
 import type { Queue } from 'bull';
+import { redactCallbackUrl } from '../common/logging/redact-callback-url';
 import { SCHEDULE_QUEUE } from '../monitors/schedule/sync-schedule.constants';
 import { DEAD_LETTER_QUEUE, formatTaskId, isTaskType, TASK_TYPES } from '../queue/task-types';
 import { WEBHOOK_DEAD_QUEUE, WEBHOOK_QUEUE } from '../webhooks/webhook-types';
@@ -25,6 +26,16 @@ interface ShownJob {
   data?: { task_id?: string; event?: string };
 }
 
+/** A job's data as the board shows it: a task's callback_url, a delivery's url, with their secrets redacted. */
+export function boardJobData(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null) return data;
+  const shown: Record<string, unknown> = { ...data };
+  for (const field of ['callback_url', 'url']) {
+    if (typeof shown[field] === 'string') shown[field] = redactCallbackUrl(shown[field]);
+  }
+  return shown;
+}
+
 /**
  * How the board names a job: a task by its task id (`pull_hosts:42`), a webhook delivery by its event and task. Computed from the queue and the job, so jobs an older version added
  * unnamed (`__default__`) show the same.
@@ -45,6 +56,7 @@ export function boardAdapters(queues: Queue[], readOnly: boolean): BullAdapter[]
       const options = { readOnlyMode: readOnly, allowRetries: !readOnly, description: DESCRIPTIONS[queue.name] ?? '' };
       const adapter = new BullAdapter(queue, options);
       adapter.setFormatter('name', (job: ShownJob) => boardJobName(queue.name, job));
+      adapter.setFormatter('data', boardJobData);
       return adapter;
     });
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bull';
 import { NotFoundError } from '../common/http/domain-error';
+import { redactCallbackUrl } from '../common/logging/redact-callback-url';
 import { redisReply } from '../redis/bounded';
 import { RedisConnections } from '../redis/redis-connections';
 import { buryUnburied, type DeadQueue } from './dead-queue';
@@ -17,6 +18,11 @@ export interface DeadLetter {
   attempts: number;
   failed_at: string;
   callback_url?: string;
+}
+
+/** A letter as the API shows it: its callback URL with the secrets it may hold redacted. */
+export function shownLetter(letter: DeadLetter): DeadLetter {
+  return letter.callback_url ? { ...letter, callback_url: redactCallbackUrl(letter.callback_url) } : letter;
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Privilege, RequirePrivilege } from '../auth/decorators';
-import { DeadLetters } from './dead-letters.service';
+import { DeadLetters, shownLetter } from './dead-letters.service';
 import { DeadLetterRecovery } from './dead-letter-recovery.service';
 import {
   BulkRetriedResponse,
@@ -84,7 +84,7 @@ export class QueueController {
   @ApiBadRequestResponse({ description: 'limit, offset or type invalid' })
   async dead(@Query() query: DeadLetterQuery): Promise<DeadLetterPageResponse> {
     const page = await this.deadLetters.list(query.limit, query.offset, query.type);
-    return { ...page, limit: query.limit, offset: query.offset };
+    return { ...page, items: page.items.map(shownLetter), limit: query.limit, offset: query.offset };
   }
 
   // Before queue/dead/:task_id, which would otherwise take `summary` for a task id.
@@ -120,8 +120,8 @@ export class QueueController {
   @ApiOkResponse({ type: DeadLetterResponse })
   @ApiBadRequestResponse({ description: 'task_id is not <type>:<number>' })
   @ApiNotFoundResponse({ description: 'No such dead letter' })
-  deadOne(@Param('task_id') taskId: string): Promise<DeadLetterResponse> {
-    return this.deadLetters.get(validTaskId(taskId));
+  async deadOne(@Param('task_id') taskId: string): Promise<DeadLetterResponse> {
+    return shownLetter(await this.deadLetters.get(validTaskId(taskId)));
   }
 
   @Post('queue/dead/:task_id/retry')

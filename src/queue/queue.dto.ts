@@ -68,6 +68,13 @@ export class DeadLetterResponse {
   @ApiProperty({ description: 'The last error' }) error!: string;
   @ApiProperty() attempts!: number;
   @ApiProperty({ type: String, format: 'date-time' }) failed_at!: string;
+  @ApiPropertyOptional({
+    example: 'https://hooks.example.com/nagare?token=[redacted]',
+    description:
+      'Where the task calls back when it ends, if it was given one. Shown with every query value and every path ' +
+      'segment that looks like a token [redacted]; a retry still calls the URL as given.',
+  })
+  callback_url?: string;
 }
 
 export class DeadLetterPageResponse extends PageResponseOf(DeadLetterResponse) {}

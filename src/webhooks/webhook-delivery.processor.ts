@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { redactUrl } from '../common/logging/redact-url';
+import { redactCallbackUrl } from '../common/logging/redact-callback-url';
 import { WorkerHost } from '../queue/worker-host';
 import { ForbiddenCallbackError, parseCallbackUrl, UrlPolicy } from './url-policy';
 import { postTo } from './webhook-post';
@@ -114,7 +114,7 @@ export class WebhookDelivery implements OnApplicationBootstrap {
       this.logger.warn({
         msg: `webhook ${letter.event} for task ${letter.task_id} moved to the webhook dead letters`,
         ...letter,
-        url: redactUrl(letter.url),
+        url: redactCallbackUrl(letter.url),
       });
     } catch (error) {
       this.logger.error({

@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Privilege, RequirePrivilege } from '../auth/decorators';
+import { redactCallbackUrl } from '../common/logging/redact-callback-url';
 import { PaginationQuery } from '../common/http/pagination.dto';
 import { bounded, REDIS_REPLY_TIMEOUT_MS } from '../redis/bounded';
 import { WebhookDelivery } from './webhook-delivery.processor';
@@ -18,6 +19,7 @@ export class WebhooksController {
   @ApiBadRequestResponse({ description: 'limit or offset invalid' })
   async dead(@Query() query: PaginationQuery): Promise<DeadWebhookPageResponse> {
     const page = await bounded(this.delivery.listDead(query.limit, query.offset), REDIS_REPLY_TIMEOUT_MS);
-    return { ...page, limit: query.limit, offset: query.offset };
+    const items = page.items.map((letter) => ({ ...letter, url: redactCallbackUrl(letter.url) }));
+    return { ...page, items, limit: query.limit, offset: query.offset };
   }
 }

@@ -23,7 +23,11 @@ export class DeadWebhookResponse {
   @ApiProperty({ example: '1b4e28ba-2fa1-4d2e-883f-0016d3cca427' }) delivery_id!: string;
   @ApiProperty({ enum: ['task.completed', 'task.dead', 'task.cancelled'] }) event!: string;
   @ApiProperty({ example: 'pull_hosts:42' }) task_id!: string;
-  @ApiProperty({ example: 'https://hooks.example.com/nagare' }) url!: string;
+  @ApiProperty({
+    example: 'https://hooks.example.com/nagare?token=[redacted]',
+    description: 'The callback URL, with every query value and every path segment that looks like a token [redacted]',
+  })
+  url!: string;
   @ApiProperty({ example: 'receiver answered 500' }) error!: string;
   @ApiProperty({ example: 6 }) attempts!: number;
   @ApiProperty({ example: '2026-01-01T00:00:00.000Z' }) failed_at!: string;
