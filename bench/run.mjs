@@ -52,8 +52,8 @@ const ALL_PARTS = ['sync', 'pgsync', 'enqueue', 'drain', 'pgdrain', 'noop'];
 const ONLY = new Set((env.BENCH_ONLY || ALL_PARTS.join(',')).split(',').map((part) => part.trim()));
 const POSTGRES = ONLY.has('pgsync') || ONLY.has('pgdrain');
 /**
- * BENCH_PROFILE_DIR=<dir> runs the services, and the no-op drain's plain Bull baseline, under --cpu-prof and leaves
- * the profiles there.
+ * BENCH_PROFILE_DIR=<dir> runs the services, the no-op drain's plain Bull baseline and the drains' SQL references under
+ * --cpu-prof, and leaves the profiles there.
  */
 const PROFILE_DIR = env.BENCH_PROFILE_DIR;
 const profileArgs = (name) =>
@@ -560,7 +560,12 @@ async function drainReference(script, target, count) {
   await fill(`${PREFIX}:plain`, 'sql', { type: 'sql', params: { count: 1 } }, count);
   const args = [join(BENCH_DIR, 'baselines', script), REDIS, `${PREFIX}:plain`, String(SETTINGS.concurrency), target];
   return drain(`${PREFIX}:plain`, 'sql', count, async () => {
-    const child = track(new Child(script, args, { logFile: join(WORK, `${script}.out`) }));
+    const child = track(
+      new Child(script, args, {
+        logFile: join(WORK, `${script}.out`),
+        nodeArgs: profileArgs(script.replace(/\.mjs$/, '')),
+      }),
+    );
     await child.message();
     return child;
   });
