@@ -185,6 +185,31 @@ describe('alert events (e2e)', () => {
       await post({ event_id: '5009', kind: 'recovery' });
     });
 
+    it('does not undo an acknowledgement sent after Zabbix read the event (as_of), however late the event arrives', async () => {
+      const { alert_id } = (await post(problem('5010'))).body;
+      await api.patch(`/alerts/${alert_id}`, { status: 1 });
+      const now = Math.floor(Date.now() / 1000);
+      await alerts.update({ id: alert_id }, { acknowledgementSentAt: new Date((now - 30) * 1000) });
+      const acknowledged = { status: 1, acknowledgedBy: 'admin', acknowledgementSentAt: expect.any(Date) };
+
+      // An update Zabbix made a minute ago, before the acknowledgement reached it, delivered only now.
+      const stale = await post(problem('5010', { kind: 'update', acknowledged: false, as_of: now - 60 }));
+      expect(stale.body.outcome).toBe('unchanged');
+      expect(await alerts.findOneByOrFail({ id: alert_id })).toMatchObject(acknowledged);
+
+      // One made after it: Zabbix's operator undid it.
+      const undone = await post(problem('5010', { kind: 'update', acknowledged: false, as_of: now - 5 }));
+      expect(undone.body.outcome).toBe('updated');
+      expect(await alerts.findOneByOrFail({ id: alert_id })).toMatchObject({ status: 0, acknowledgedBy: null });
+
+      // An as_of ahead of Nagare's clock counts as the arrival: after the acknowledgement, so it undoes it.
+      await api.patch(`/alerts/${alert_id}`, { status: 1 });
+      await alerts.update({ id: alert_id }, { acknowledgementSentAt: new Date((now - 30) * 1000) });
+      const ahead = await post(problem('5010', { kind: 'update', acknowledged: false, as_of: now + 3600 }));
+      expect(ahead.body.outcome).toBe('updated');
+      await post({ event_id: '5010', kind: 'recovery' });
+    });
+
     it('answers a recovery of an unknown problem with no alert', async () => {
       expect((await post({ event_id: '5999', kind: 'recovery' })).body).toEqual({
         event_id: '5999',
@@ -249,6 +274,9 @@ describe('alert events (e2e)', () => {
         ['a negative clock', problem('6011', { clock: -1 }), 'clock must be a UNIX time in seconds'],
         ['a clock past 32 bits (2038)', problem('6012', { clock: 2147483648 }), 'clock must be a UNIX time'],
         ['a null clock', problem('6013', { clock: null }), 'clock'],
+        ['an as_of that is not an integer', problem('6014', { as_of: 1765112531.5 }), 'as_of must be a UNIX time'],
+        ['a negative as_of', problem('6015', { as_of: -1 }), 'as_of must be a UNIX time in seconds'],
+        ['an as_of past 32 bits (2038)', problem('6016', { as_of: 2147483648 }), 'as_of must be a UNIX time'],
         ['an unknown field', problem('6009', { extra: 1 }), 'property extra should not exist'],
       ])('answers 400 for %s, naming the field', async (_what, body, message) => {
         const res = await post(body);

@@ -1,6 +1,9 @@
+import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { AlertEvents } from '../../src/alerts/events/alert-events.service';
+import type { ZabbixEventDto } from '../../src/alerts/events/zabbix-event.dto';
 import { type Api, apiAs } from '../support/inventory-factory';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { describeZabbix, eventually, runId, ZabbixApi } from '../support/zabbix';
@@ -11,8 +14,9 @@ const MEDIA_TYPE_FILE = join(process.cwd(), 'deploy', 'zabbix', 'nagare-media-ty
 /*
  * The webhook media type shipped in deploy/zabbix, imported as the frontend imports it (configuration.import), on
  * a real zabbix_server: value 9 → the problem reaches Nagare through the media type alone (nothing pulls here: an
- * API-only process, no schedule), value 1 → its recovery resolves the alert; each at its time on Zabbix. Nagare listens on 127.0.0.1. The media
- * type, the action and the user (with its media) are this run's and deleted afterwards.
+ * API-only process, no schedule), an acknowledgement on Zabbix and its undoing reach it as updates, value 1 → its
+ * recovery resolves the alert; each at its time on Zabbix. Nagare listens on 127.0.0.1. The media type, the action and
+ * the user (with its media) are this run's and deleted afterwards.
  */
 describeZabbix('problems reach Nagare through the webhook media type alone (contract)', (env) => {
   const run = runId();
@@ -24,6 +28,9 @@ describeZabbix('problems reach Nagare through the webhook media type alone (cont
   let monitorId: number;
   let localHostId: number;
   const created = { mediaTypeId: '', actionId: '' };
+  /** The events the media type posted, as Nagare took them. */
+  let received: () => ZabbixEventDto[];
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
 
   const zabbixAlerts = async () => (await api.get('/alerts', { source: 'zabbix' })).body;
   const score = async () => (await api.get('/alerts/score')).body.score as number;
@@ -88,6 +95,8 @@ describeZabbix('problems reach Nagare through the webhook media type alone (cont
     await new Promise<void>((resolve) => t.http.listen(0, '127.0.0.1', resolve));
     const { port } = t.http.address() as AddressInfo;
     api = apiAs(t, await t.login());
+    const handle = jest.spyOn(t.app.get(AlertEvents), 'handle');
+    received = () => handle.mock.calls.map(([, event]) => event);
     const monitor = await api.post('/monitors', {
       name: `Nagare media ${run}`,
       url: env.url,
@@ -157,6 +166,33 @@ describeZabbix('problems reach Nagare through the webhook media type alone (cont
       created_at: new Date(Number(problem.clock) * 1000).toISOString(),
     });
     expect(await score()).toBe(46);
+    // What it says is as of when Zabbix made the alert: in UTC, though Zabbix wrote it in the user's zone.
+    const [posted] = received().filter((event) => event.kind === 'problem');
+    expect(posted.as_of).toBeGreaterThanOrEqual(Number(problem.clock));
+    expect(posted.as_of).toBeLessThanOrEqual(nowSeconds());
+  }, 90_000);
+
+  it('brings an acknowledgement on Zabbix and its undoing as updates, each as of when Zabbix made its alert', async () => {
+    const [{ external_id: eventId }] = (await zabbixAlerts()).items;
+    const acknowledgeOnZabbix = (action: number) =>
+      zabbix.call('event.acknowledge', { eventids: [eventId], action, message: `Nagare media ${run}` });
+    const statusInNagare = (wanted: number) =>
+      eventually(
+        `the alert to reach status ${wanted} through the media type`,
+        async () => ((await zabbixAlerts()).items[0]?.status === wanted ? true : undefined),
+        30_000,
+      );
+    const before = nowSeconds();
+    await acknowledgeOnZabbix(2 | 4);
+    await statusInNagare(1);
+    await acknowledgeOnZabbix(16 | 4);
+    await statusInNagare(0);
+    const updates = received().filter((event) => event.kind === 'update');
+    expect(updates.map((event) => event.acknowledged)).toEqual(expect.arrayContaining([true, false]));
+    for (const update of updates) {
+      expect(update.as_of).toBeGreaterThanOrEqual(before);
+      expect(update.as_of).toBeLessThanOrEqual(nowSeconds());
+    }
   }, 90_000);
 
   it('resolves the alert through the media type once the value falls, and the score comes back', async () => {

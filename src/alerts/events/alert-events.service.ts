@@ -38,7 +38,9 @@ export class AlertEvents {
             externalItemId: event.item_id ?? null,
           },
         ],
-        arrival,
+        // What the event says of the acknowledgement is as of as_of: a late delivery undoes no acknowledgement
+        // Nagare sent after it.
+        happenedAt(event.as_of, arrival),
       );
       const { added, updated } = await this.problems.apply(monitorId, [state]);
       outcome = added > 0 ? 'added' : updated > 0 ? 'updated' : 'unchanged';

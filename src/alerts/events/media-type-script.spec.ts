@@ -5,7 +5,7 @@ import { runInNewContext } from 'node:vm';
 /*
  * The webhook script of deploy/zabbix/nagare-media-type.json, run as Zabbix runs it (a function of `value`, the
  * parameters as JSON) with a stand-in for Zabbix's HttpRequest, to pin how it turns Zabbix's local dates and times
- * into `clock`. The contract suites run the same file on real Zabbix 6.0 and 7.0 servers.
+ * into `clock` and `as_of`. The contract suites run the same file on real Zabbix 6.0 and 7.0 servers.
  */
 const MEDIA_TYPE = JSON.parse(readFileSync(join(process.cwd(), 'deploy', 'zabbix', 'nagare-media-type.json'), 'utf8'));
 const SCRIPT: string = MEDIA_TYPE.zabbix_export.media_types[0].script;
@@ -18,14 +18,19 @@ function local(utcMs: number, offsetMinutes: number): { date: string; time: stri
 }
 
 /** The body the script posts, for an event `ago` seconds old, its alert made `madeAgo` seconds before the run. */
-function posted(options: { offsetMinutes: number; ago: number; madeAgo?: number; kind?: 'problem' | 'recovery' }) {
+function posted(options: {
+  offsetMinutes: number;
+  ago: number;
+  madeAgo?: number;
+  kind?: 'problem' | 'update' | 'recovery';
+}) {
   const { offsetMinutes, ago, madeAgo = 2, kind = 'problem' } = options;
   const event = local(NOW - ago * 1000, offsetMinutes);
   const made = local(NOW - madeAgo * 1000, offsetMinutes);
   const params = {
     event_id: '42',
     event_value: kind === 'recovery' ? '0' : '1',
-    event_update: '0',
+    event_update: kind === 'update' ? '1' : '0',
     event_name: 'High CPU',
     event_nseverity: '4',
     event_ack_status: 'No',
@@ -82,7 +87,17 @@ describe('the media type script', () => {
       severity: 4,
       acknowledged: false,
       clock: seconds(NOW) - 600,
+      as_of: seconds(NOW) - 2,
       host_id: '10501',
+    });
+  });
+
+  it('sends, with an update, when Zabbix made its alert: what it says of the acknowledgement is as of then', () => {
+    expect(posted({ offsetMinutes: 330, ago: 3_600, madeAgo: 20, kind: 'update' })).toMatchObject({
+      kind: 'update',
+      acknowledged: false,
+      clock: seconds(NOW) - 3_600,
+      as_of: seconds(NOW) - 20,
     });
   });
 
@@ -91,12 +106,18 @@ describe('the media type script', () => {
       event_id: '42',
       kind: 'recovery',
       clock: seconds(NOW) - 30,
+      as_of: seconds(NOW) - 2,
       host_id: '10501',
     });
   });
 
-  it('sends no clock when it runs more than 5 min after the alert was made: the zone cannot be told', () => {
-    expect(posted({ offsetMinutes: 0, ago: 900, madeAgo: 240 }).clock).toBe(seconds(NOW) - 900);
-    expect(posted({ offsetMinutes: 0, ago: 900, madeAgo: 400 })).not.toHaveProperty('clock');
+  it('sends no clock and no as_of when it runs more than 5 min after the alert was made: the zone cannot be told', () => {
+    expect(posted({ offsetMinutes: 0, ago: 900, madeAgo: 240 })).toMatchObject({
+      clock: seconds(NOW) - 900,
+      as_of: seconds(NOW) - 240,
+    });
+    const late = posted({ offsetMinutes: 0, ago: 900, madeAgo: 400 });
+    expect(late).not.toHaveProperty('clock');
+    expect(late).not.toHaveProperty('as_of');
   });
 });

@@ -9,6 +9,7 @@ const isRecovery = (event: ZabbixEventDto) => event.kind === 'recovery';
 /** 2038-01-19T03:14:07Z: Zabbix keeps its clocks as 32-bit integers, and so does every number this API takes. */
 const MAX_CLOCK = 2_147_483_647;
 const CLOCK_MESSAGE = 'clock must be a UNIX time in seconds: an integer from 0';
+const AS_OF_MESSAGE = 'as_of must be a UNIX time in seconds: an integer from 0';
 
 /** An event the monitor's webhook media type posts (deploy/zabbix/nagare-mediatype.json builds it from macros). */
 export class ZabbixEventDto {
@@ -66,6 +67,22 @@ export class ZabbixEventDto {
   @Min(0, { message: CLOCK_MESSAGE })
   @Max(MAX_CLOCK, { message: CLOCK_MESSAGE })
   clock?: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_CLOCK,
+    example: 1765112533,
+    description:
+      'When Zabbix read what this event says (its `acknowledged`), in UNIX seconds: when it made the alert that ' +
+      'sent it. An acknowledgement Nagare sent to Zabbix after that is not undone by this event, however late it ' +
+      'arrives. Absent, or ahead of Nagare’s clock: the time the event arrives',
+  })
+  @OptionalNotNull()
+  @IsInt({ message: AS_OF_MESSAGE })
+  @Min(0, { message: AS_OF_MESSAGE })
+  @Max(MAX_CLOCK, { message: AS_OF_MESSAGE })
+  as_of?: number;
 
   @ApiPropertyOptional({ example: '10501', description: 'The trigger’s host id on Zabbix ({HOST.ID})' })
   @OptionalNotNull()
