@@ -174,7 +174,9 @@ describe('alert events (e2e)', () => {
       // Its acknowledge_alert task has not run (no worker here): Zabbix cannot have undone what it never had.
       expect((await post(problem('5009', { kind: 'update', acknowledged: false }))).body.outcome).toBe('unchanged');
 
-      await alerts.update({ id: alert_id }, { acknowledgementSentAt: new Date(Date.now() - 1000) });
+      const sentAt = new Date(Date.now() - 1000);
+      await alerts.update({ id: alert_id }, { acknowledgementSentAt: sentAt });
+      expect((await api.get(`/alerts/${alert_id}`)).body.acknowledgement_sent_at).toBe(sentAt.toISOString());
       expect((await post(problem('5009', { kind: 'update', acknowledged: false }))).body.outcome).toBe('updated');
       expect(await alerts.findOneByOrFail({ id: alert_id })).toMatchObject({
         status: 0,

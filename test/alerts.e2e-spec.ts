@@ -32,6 +32,7 @@ interface AlertJson {
   comment: string;
   acknowledged_by: string | null;
   acknowledged_at: string | null;
+  acknowledgement_sent_at: string | null;
   resolved_by: string | null;
   resolved_at: string | null;
   created_at: string;
@@ -346,6 +347,7 @@ describe('alerts (e2e)', () => {
         external_id: null,
         acknowledged_by: null,
         acknowledged_at: null,
+        acknowledgement_sent_at: null,
         resolved_by: null,
         resolved_at: null,
         created_at: expect.stringMatching(ISO_DATE),
@@ -442,6 +444,8 @@ describe('alerts (e2e)', () => {
         comment: 'looking into it',
         acknowledged_by: ADMIN_USERNAME,
         acknowledged_at: expect.stringMatching(ISO_DATE),
+        // An alert of ours has no monitor to send it to.
+        acknowledgement_sent_at: null,
         resolved_by: null,
         resolved_at: null,
       });

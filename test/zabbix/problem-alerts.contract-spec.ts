@@ -136,7 +136,8 @@ describeZabbix('problems become alerts through pull_alerts (contract)', (env) =>
     const [alert] = (await zabbixAlerts()).items;
     const res = await api.patch(`/alerts/${alert.id}`, { status: 1 });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 1, acknowledged_by: 'admin' });
+    expect(res.body).toMatchObject({ status: 1, acknowledged_by: 'admin', acknowledgement_sent_at: null });
+    const patchedAt = Date.now();
 
     const [acknowledged] = await eventually('problem.get to show the problem acknowledged', async () => {
       const open = await fixture.openProblems();
@@ -149,6 +150,13 @@ describeZabbix('problems become alerts through pull_alerts (contract)', (env) =>
       select_acknowledges: ['message', 'action'],
     });
     expect(event.acknowledges.map((entry) => entry.message)).toContain('Acknowledged in Nagare by admin');
+    // The alert tells when the acknowledgement reached Zabbix (once its task recorded it).
+    const sentAt = await eventually('the alert to show its acknowledgement sent', async () => {
+      const shown = (await api.get(`/alerts/${alert.id}`)).body.acknowledgement_sent_at as string | null;
+      return shown ?? undefined;
+    });
+    expect(Date.parse(sentAt)).toBeGreaterThanOrEqual(patchedAt - 1000);
+    expect(Date.parse(sentAt)).toBeLessThanOrEqual(Date.now());
     // Acknowledged counts half: W = 10.
     expect(await score()).toBe(66);
 
@@ -182,6 +190,7 @@ describeZabbix('problems become alerts through pull_alerts (contract)', (env) =>
       status: 0,
       acknowledged_by: null,
       acknowledged_at: null,
+      acknowledgement_sent_at: null,
     });
     expect(await score()).toBe(46);
 

@@ -137,6 +137,15 @@ export class AlertResponse {
   })
   acknowledged_by!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) acknowledged_at!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description:
+      'When an acknowledgement made here reached the monitor (its acknowledge_alert task); null until then, and ' +
+      'for one made on the monitor or an alert of ours',
+  })
+  acknowledgement_sent_at!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'Username' }) resolved_by!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) resolved_at!: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) created_at!: string;
@@ -156,6 +165,7 @@ export class AlertResponse {
       external_id: alert.externalId,
       acknowledged_by: alert.acknowledgedBy,
       acknowledged_at: alert.acknowledgedAt?.toISOString() ?? null,
+      acknowledgement_sent_at: alert.acknowledgementSentAt?.toISOString() ?? null,
       resolved_by: alert.resolvedBy,
       resolved_at: alert.resolvedAt?.toISOString() ?? null,
       created_at: alert.createdAt.toISOString(),
