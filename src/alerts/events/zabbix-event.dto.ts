@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { OptionalNotNull } from '../../common/http/optional';
@@ -8,10 +9,20 @@ const ZABBIX_ID = /^\d{1,20}$/;
 const isRecovery = (event: ZabbixEventDto) => event.kind === 'recovery';
 /** 2038-01-19T03:14:07Z: Zabbix keeps its clocks as 32-bit integers, and so does every number this API takes. */
 const MAX_CLOCK = 2_147_483_647;
-const CLOCK_MESSAGE = 'clock must be a UNIX time in seconds: an integer from 0';
-const AS_OF_MESSAGE = 'as_of must be a UNIX time in seconds: an integer from 0';
 
-/** An event the monitor's webhook media type posts (deploy/zabbix/nagare-mediatype.json builds it from macros). */
+/** An optional UNIX time in seconds, from 0 to MAX_CLOCK; a 400 names the field. */
+function OptionalUnixSeconds(field: string, example: number, description: string): PropertyDecorator {
+  const message = `${field} must be a UNIX time in seconds: an integer from 0`;
+  return applyDecorators(
+    ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_CLOCK, example, description }),
+    OptionalNotNull(),
+    IsInt({ message }),
+    Min(0, { message }),
+    Max(MAX_CLOCK, { message }),
+  );
+}
+
+/** An event the monitor's webhook media type posts (deploy/zabbix/nagare-media-type.json builds it from macros). */
 export class ZabbixEventDto {
   @ApiProperty({ example: '4281', description: 'The problem event id ({EVENT.ID}; on recovery still the problem’s)' })
   @IsString()
@@ -53,35 +64,21 @@ export class ZabbixEventDto {
   @IsBoolean()
   acknowledged?: boolean;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 0,
-    maximum: MAX_CLOCK,
-    example: 1765112531,
-    description:
-      'When it happened on Zabbix, in UNIX seconds: on a recovery when Zabbix closed the problem, else when the ' +
+  @OptionalUnixSeconds(
+    'clock',
+    1765112531,
+    'When it happened on Zabbix, in UNIX seconds: on a recovery when Zabbix closed the problem, else when the ' +
       'problem began. Absent, or ahead of Nagare’s clock: the time the event arrives',
-  })
-  @OptionalNotNull()
-  @IsInt({ message: CLOCK_MESSAGE })
-  @Min(0, { message: CLOCK_MESSAGE })
-  @Max(MAX_CLOCK, { message: CLOCK_MESSAGE })
+  )
   clock?: number;
 
-  @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 0,
-    maximum: MAX_CLOCK,
-    example: 1765112533,
-    description:
-      'When Zabbix read what this event says (its `acknowledged`), in UNIX seconds: when it made the alert that ' +
+  @OptionalUnixSeconds(
+    'as_of',
+    1765112533,
+    'When Zabbix read what this event says (its `acknowledged`), in UNIX seconds: when it made the alert that ' +
       'sent it. An acknowledgement Nagare sent to Zabbix after that is not undone by this event, however late it ' +
       'arrives. Absent, or ahead of Nagare’s clock: the time the event arrives',
-  })
-  @OptionalNotNull()
-  @IsInt({ message: AS_OF_MESSAGE })
-  @Min(0, { message: AS_OF_MESSAGE })
-  @Max(MAX_CLOCK, { message: AS_OF_MESSAGE })
+  )
   as_of?: number;
 
   @ApiPropertyOptional({ example: '10501', description: 'The trigger’s host id on Zabbix ({HOST.ID})' })
