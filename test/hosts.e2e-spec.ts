@@ -239,6 +239,26 @@ describe('hosts (e2e)', () => {
         seed: async () => ({ query: {}, ids: [hosts.web.id, hosts.grouped.id, hosts.vanished.id] }),
       });
 
+      it('filters them as GET /hosts does, the monitor taken from the path', async () => {
+        const ofA = async (query: Record<string, string | number>) => {
+          const res = await api.get(`/monitors/${monitorA}/hosts`, query);
+          expect(res.status).toBe(200);
+          return res;
+        };
+        expect(ids(await ofA({ status: SyncStatus.Error }))).toEqual([hosts.vanished.id]);
+        // The other monitor's web host matches the name too: a filter never reaches beyond the path's monitor.
+        expect(ids(await ofA({ q: `WEB-${tag.toUpperCase()}` }))).toEqual([hosts.web.id]);
+        for (const [query, named] of [
+          [{ monitor_id: monitorB }, 'property monitor_id should not exist'],
+          [{ group_id: 0 }, 'group_id'],
+          [{ status: 9 }, 'status'],
+        ] as const) {
+          const bad = await api.get(`/monitors/${monitorA}/hosts`, query);
+          expect(bad.status).toBe(400);
+          expect(messageOf(bad)).toContain(named);
+        }
+      });
+
       it('answers 404 to an unknown monitor and 400 to a bad id', async () => {
         const unknown = await api.get('/monitors/999999/hosts');
         expect(unknown.status).toBe(404);

@@ -195,6 +195,29 @@ describe('items (e2e)', () => {
       });
     });
 
+    it("filters one host's items at /hosts/:id/items as GET /items does, the host taken from the path", async () => {
+      const ofFirst = async (query: Record<string, string | number>) => {
+        const res = await api.get(`/hosts/${first.id}/items`, query);
+        expect(res.status).toBe(200);
+        return res;
+      };
+      expect(ids(await ofFirst({ q: `cpu ${tag.toUpperCase()}` }))).toEqual([items.cpu.id]);
+      expect(ids(await ofFirst({ q: `/${tag}/` }))).toEqual([items.disk.id]);
+      expect(ids(await ofFirst({ status: SyncStatus.Error }))).toEqual([]);
+      expect(ids(await ofFirst({ state: 'normal' }))).toEqual([items.cpu.id, items.disk.id]);
+      // The vanished item is on another host: a filter never reaches beyond the path's host.
+      expect(ids(await ofFirst({ q: `Gone ${tag}` }))).toEqual([]);
+      for (const [query, named] of [
+        [{ host_id: first.id }, 'property host_id should not exist'],
+        [{ status: 9 }, 'status'],
+        [{ state: 'broken' }, 'state must be normal or not_supported'],
+      ] as const) {
+        const bad = await api.get(`/hosts/${first.id}/items`, query);
+        expect(bad.status).toBe(400);
+        expect(messageOf(bad)).toContain(named);
+      }
+    });
+
     it('answers 404 to the items of an unknown host, and 400 to a bad id', async () => {
       const res = await api.get('/hosts/999999/items');
       expect(res.status).toBe(404);

@@ -8,8 +8,15 @@ import {
 } from '@nestjs/swagger';
 import { Privilege, RequirePrivilege } from '../../auth/decorators';
 import { IdParam } from '../../common/http/id-param.decorator';
-import { PaginationQuery, mapPage } from '../../common/http/pagination.dto';
-import { CreateHostDto, HostPageResponse, HostQuery, HostResponse, UpdateHostDto } from '../dto/host.dto';
+import { mapPage } from '../../common/http/pagination.dto';
+import {
+  CreateHostDto,
+  HostPageResponse,
+  HostQuery,
+  HostResponse,
+  MonitorHostQuery,
+  UpdateHostDto,
+} from '../dto/host.dto';
 import { GroupResponse } from '../dto/item.dto';
 import type { Response } from 'express';
 import { IdempotencyKey } from '../../queue/idempotency/idempotency-key.decorator';
@@ -43,7 +50,7 @@ export class HostsController {
   @RequirePrivilege(Privilege.Read)
   @ApiOkResponse({ type: HostPageResponse })
   @ApiNotFoundResponse({ description: 'No such monitor' })
-  async listOfMonitor(@IdParam('id') monitorId: number, @Query() query: PaginationQuery): Promise<HostPageResponse> {
+  async listOfMonitor(@IdParam('id') monitorId: number, @Query() query: MonitorHostQuery): Promise<HostPageResponse> {
     await this.monitors.get(monitorId);
     const page = await this.hosts.list({ ...query, monitor_id: monitorId });
     return mapPage(page, HostResponse.of);

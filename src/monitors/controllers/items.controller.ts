@@ -8,8 +8,15 @@ import {
 } from '@nestjs/swagger';
 import { Privilege, RequirePrivilege } from '../../auth/decorators';
 import { IdParam } from '../../common/http/id-param.decorator';
-import { PaginationQuery, mapPage } from '../../common/http/pagination.dto';
-import { CreateItemDto, ItemPageResponse, ItemQuery, ItemResponse, UpdateItemDto } from '../dto/item.dto';
+import { mapPage } from '../../common/http/pagination.dto';
+import {
+  CreateItemDto,
+  HostItemQuery,
+  ItemPageResponse,
+  ItemQuery,
+  ItemResponse,
+  UpdateItemDto,
+} from '../dto/item.dto';
 import type { Response } from 'express';
 import { IdempotencyKey } from '../../queue/idempotency/idempotency-key.decorator';
 import type { IdempotencyKeyed } from '../../queue/idempotency/idempotent-tasks.service';
@@ -42,7 +49,7 @@ export class ItemsController {
   @RequirePrivilege(Privilege.Read)
   @ApiOkResponse({ type: ItemPageResponse })
   @ApiNotFoundResponse({ description: 'No such host' })
-  async listOfHost(@IdParam('id') hostId: number, @Query() query: PaginationQuery): Promise<ItemPageResponse> {
+  async listOfHost(@IdParam('id') hostId: number, @Query() query: HostItemQuery): Promise<ItemPageResponse> {
     await this.hosts.get(hostId);
     const page = await this.items.list({ ...query, host_id: hostId });
     return mapPage(page, ItemResponse.of);

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -121,6 +121,9 @@ export class HostQuery extends PaginationQuery {
   @MaxLength(255)
   q?: string;
 }
+
+/** GET /monitors/:id/hosts: the filters of GET /hosts, the monitor given by the path. */
+export class MonitorHostQuery extends OmitType(HostQuery, ['monitor_id'] as const) {}
 
 export class HostResponse {
   @ApiProperty() id!: number;

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { MAX_ID } from '../../common/http/id-param.pipe';
@@ -52,6 +52,9 @@ export class ItemQuery extends PaginationQuery {
   @MaxLength(255)
   q?: string;
 }
+
+/** GET /hosts/:id/items: the filters of GET /items, the host given by the path. */
+export class HostItemQuery extends OmitType(ItemQuery, ['host_id'] as const) {}
 
 export class ItemResponse {
   @ApiProperty() id!: number;
