@@ -38,6 +38,15 @@ describeZabbix('problems reach Nagare through the webhook media type alone (cont
   const deliveries = () =>
     zabbix.call<unknown[]>('alert.get', { actionids: [created.actionId], output: ['status', 'error', 'retries'] });
 
+  /** {EVENT.AGE} as Zabbix expanded it for each update it delivered (the update operation's message). */
+  async function updateAges(): Promise<string[]> {
+    const sent = await zabbix.call<{ subject: string; message: string }[]>('alert.get', {
+      actionids: [created.actionId],
+      output: ['subject', 'message'],
+    });
+    return sent.filter((alert) => alert.subject === 'age').map((alert) => alert.message);
+  }
+
   async function importMediaType(eventsUrl: string, token: string): Promise<void> {
     const doc = JSON.parse(readFileSync(MEDIA_TYPE_FILE, 'utf8'));
     const name = `Nagare ${run}`;
@@ -77,7 +86,8 @@ describeZabbix('problems reach Nagare through the webhook media type alone (cont
       filter: { evaltype: 0, conditions: [{ conditiontype: 0, operator: 0, value: fixture.groupId }] },
       operations: [{ operationtype: 0, opmessage: message, opmessage_usr: [{ userid: fixture.userId }] }],
       recovery_operations: [{ operationtype: 11, opmessage: { default_msg: 1 } }],
-      update_operations: [{ operationtype: 12, opmessage: { default_msg: 1 } }],
+      // The webhook reads its parameters only; this message shows what Zabbix makes of {EVENT.AGE} in an update.
+      update_operations: [{ operationtype: 12, opmessage: { default_msg: 0, subject: 'age', message: '{EVENT.AGE}' } }],
     });
     created.actionId = actionids[0];
   }
@@ -189,10 +199,19 @@ describeZabbix('problems reach Nagare through the webhook media type alone (cont
     await statusInNagare(0);
     const updates = received().filter((event) => event.kind === 'update');
     expect(updates.map((event) => event.acknowledged)).toEqual(expect.arrayContaining([true, false]));
+    const [problem] = received().filter((event) => event.kind === 'problem');
     for (const update of updates) {
       expect(update.as_of).toBeGreaterThanOrEqual(before);
       expect(update.as_of).toBeLessThanOrEqual(nowSeconds());
+      // When the problem began, dated through {EVENT.AGE} (the problem's age, in an update too).
+      expect(update.clock).toBe(problem.clock);
     }
+    // Zabbix expands {EVENT.AGE} in a form the script reads: `1d 2h 3m 4s` (6.0, 7.0) or `1d 2h 3m` (earlier).
+    const ages = await updateAges();
+    expect(ages).toHaveLength(updates.length);
+    for (const age of ages) expect(age).toMatch(/^(\d+d )?(\d+h )?(\d+m ?)?(\d+s)?$/);
+    for (const age of ages) expect(age).toMatch(/\d/);
+    console.log(`media type: {EVENT.AGE} in the updates: ${ages.join(', ')}`);
   }, 90_000);
 
   it('resolves the alert through the media type once the value falls, and the score comes back', async () => {

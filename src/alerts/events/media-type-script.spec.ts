@@ -11,18 +11,37 @@ const MEDIA_TYPE = JSON.parse(readFileSync(join(process.cwd(), 'deploy', 'zabbix
 const SCRIPT: string = MEDIA_TYPE.zabbix_export.media_types[0].script;
 const NOW = Date.UTC(2026, 11, 7, 12, 0, 0);
 
-/** Zabbix's {DATE} and {TIME} of a UTC instant, as a user `offsetMinutes` east of UTC sees it. */
-function local(utcMs: number, offsetMinutes: number): { date: string; time: string } {
+/** A user's offset east of UTC, in minutes: fixed, or by the instant (a zone with summer time). */
+type Zone = number | ((utcMs: number) => number);
+
+/** Zabbix's {DATE} and {TIME} of a UTC instant, as a user in `zone` sees it. */
+function local(utcMs: number, zone: Zone): { date: string; time: string } {
+  const offsetMinutes = typeof zone === 'number' ? zone : zone(utcMs);
   const iso = new Date(utcMs + offsetMinutes * 60_000).toISOString();
   return { date: iso.slice(0, 10).replace(/-/g, '.'), time: iso.slice(11, 19) };
 }
 
-/** The body the script posts, for an event `ago` seconds old, its alert made `madeAgo` seconds before the run. */
+/** Zabbix 6.0's {EVENT.AGE} of an event `seconds` old when its alert was made: `1d 2h 3m 4s`, leading zeros left out. */
+function age(seconds: number): string {
+  const [d, h, m, s] = [
+    Math.floor(seconds / 86400),
+    Math.floor(seconds / 3600) % 24,
+    Math.floor(seconds / 60) % 60,
+    seconds % 60,
+  ];
+  return `${d ? `${d}d ` : ''}${d || h ? `${h}h ` : ''}${d || h || m ? `${m}m ` : ''}${s}s`;
+}
+
+/**
+ * The body the script posts, for an event `ago` seconds old, its alert made `madeAgo` seconds before the run.
+ * `eventAge` replaces the {EVENT.AGE} Zabbix would send.
+ */
 function posted(options: {
-  offsetMinutes: number;
+  offsetMinutes: Zone;
   ago: number;
   madeAgo?: number;
   kind?: 'problem' | 'update' | 'recovery';
+  eventAge?: string;
 }) {
   const { offsetMinutes, ago, madeAgo = 2, kind = 'problem' } = options;
   const event = local(NOW - ago * 1000, offsetMinutes);
@@ -36,6 +55,7 @@ function posted(options: {
     event_ack_status: 'No',
     date: made.date,
     time: made.time,
+    event_age: options.eventAge ?? age(ago - madeAgo),
     event_date: kind === 'recovery' ? local(NOW - 3_600_000, offsetMinutes).date : event.date,
     event_time: kind === 'recovery' ? local(NOW - 3_600_000, offsetMinutes).time : event.time,
     event_recovery_date: kind === 'recovery' ? event.date : '{EVENT.RECOVERY.DATE}',
@@ -98,6 +118,42 @@ describe('the media type script', () => {
       acknowledged: false,
       clock: seconds(NOW) - 3_600,
       as_of: seconds(NOW) - 20,
+    });
+  });
+
+  describe('a problem older than a change to summer time or back', () => {
+    /** Central Europe: summer time (+02:00) ended two hours before the run (+01:00 since). */
+    const autumn: Zone = (utcMs) => (utcMs < NOW - 2 * 3_600_000 ? 120 : 60);
+    /** The other way: summer time began an hour before the run. */
+    const spring: Zone = (utcMs) => (utcMs < NOW - 3_600_000 ? 60 : 120);
+
+    it.each([
+      ['summer time ended since', autumn],
+      ['summer time began since', spring],
+    ])('sends when it began, to the second, read in the offset of its own date (%s)', (_change, zone) => {
+      expect(posted({ offsetMinutes: zone, ago: 3 * 3_600 + 17, madeAgo: 20, kind: 'update' })).toMatchObject({
+        clock: seconds(NOW) - 3 * 3_600 - 17,
+        as_of: seconds(NOW) - 20,
+      });
+    });
+
+    it('reads an age given to the minute only, as earlier Zabbix versions give it', () => {
+      expect(posted({ offsetMinutes: autumn, ago: 3 * 3_600 + 50, madeAgo: 2, eventAge: '3h 0m' })).toMatchObject({
+        clock: seconds(NOW) - 3 * 3_600 - 50,
+      });
+      expect(posted({ offsetMinutes: autumn, ago: 2 * 86_400, madeAgo: 2, eventAge: '1d 23h 59m' })).toMatchObject({
+        clock: seconds(NOW) - 2 * 86_400,
+      });
+    });
+
+    it.each([
+      ['without {EVENT.AGE} (a media type imported earlier)', undefined],
+      ['with an age that fits no zone', '5m 0s'],
+    ])('reads it in the offset of the alert’s own date %s', (_case, eventAge) => {
+      const params = { offsetMinutes: autumn, ago: 3 * 3_600, madeAgo: 2, kind: 'update' as const };
+      const body = posted(eventAge === undefined ? { ...params, eventAge: '{EVENT.AGE}' } : { ...params, eventAge });
+      // Shown at +02:00 and read at +01:00: an hour late, as before {EVENT.AGE} was sent.
+      expect(body).toMatchObject({ clock: seconds(NOW) - 3 * 3_600 + 3_600, as_of: seconds(NOW) - 2 });
     });
   });
 
