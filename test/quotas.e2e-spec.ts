@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import type { Queue } from 'bull';
+import type { Job, Queue } from 'bull';
 import Redis from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -12,6 +12,8 @@ import {
   unique,
   unreachableUrl,
 } from './support/inventory-factory';
+import { DeadLetters } from '../src/queue/dead-letters.service';
+import type { TaskData } from '../src/queue/task-types';
 import { bullQueue, sharedQueue, type SharedQueue } from './support/queue-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 import { sleep } from './support/time';
@@ -128,6 +130,25 @@ describe('per-user quotas, shared by two API instances on one Redis (e2e)', () =
       const created = await api.post('/hosts', { name: `plain-${unique()}` });
       expect((await api.delete(`/hosts/${created.body.id}`)).status).toBe(204);
     }
+  });
+
+  it('counts a dead-letter retry, of one letter or in bulk, against the same rate; a refused retry keeps the letter', async () => {
+    const letter = { id: String(Date.now()), data: { type: 'generate_alerts', params: { count: 1 } }, attemptsMade: 4 };
+    await a.app.get(DeadLetters).bury(letter as unknown as Job<TaskData>, 'boom');
+    const taskId = `generate_alerts:${letter.id}`;
+    const api = apiAs(a, writer);
+
+    for (const refused of [
+      await api.post(`/queue/dead/${taskId}/retry`),
+      await api.post('/queue/dead/retry', { type: 'generate_alerts' }),
+    ]) {
+      expect(refused.status).toBe(429);
+      expect(refused.body.message).toMatch(/Too many tasks queued/);
+    }
+    expect((await api.get(`/queue/dead/${taskId}`)).status).toBe(200);
+    const retried = await apiAs(b, admin).post(`/queue/dead/${taskId}/retry`);
+    expect(retried.status).toBe(202);
+    expect(retried.body.retried_from).toBe(taskId);
   });
 
   it("caps one user's open event streams across both instances, and frees a slot when a stream closes", async () => {

@@ -31,6 +31,7 @@ import { QueueStatsService } from './queue-stats.service';
 import { TaskStatusService } from './task-status.service';
 import { parseTaskId } from './task-types';
 import { InvalidInputError } from '../common/http/domain-error';
+import { EnqueueQuota } from './quotas/enqueue-quota.decorator';
 
 /** What a client may conclude from a 503 of each kind of route (503 comes at once with Redis down, or after 1 s). */
 const UNAVAILABLE = 'Redis is unavailable or did not answer in time';
@@ -99,6 +100,7 @@ export class QueueController {
   @Post('queue/dead/retry')
   @HttpCode(202)
   @RequirePrivilege(Privilege.Write)
+  @EnqueueQuota()
   @ApiAcceptedResponse({
     type: BulkRetriedResponse,
     description:
@@ -127,6 +129,7 @@ export class QueueController {
   @Post('queue/dead/:task_id/retry')
   @HttpCode(202)
   @RequirePrivilege(Privilege.Write)
+  @EnqueueQuota()
   @ApiAcceptedResponse({ type: RetriedResponse, description: 'Queued again as a new task; the dead letter is removed' })
   @ApiBadRequestResponse({ description: 'task_id is not <type>:<number>' })
   @ApiNotFoundResponse({ description: 'No such dead letter' })
