@@ -90,7 +90,11 @@ function answerer(dialect, hostCount, itemsPerHost) {
       const indexes = params.hostids ? hostIndexes(params.hostids, hostCount) : allIndexes();
       const limited = params.limit ? indexes.slice(0, params.limit) : indexes;
       const idsOnly = Array.isArray(params.output) && params.output.length === 1 && params.output[0] === 'hostid';
-      return limited.map((index) => (idsOnly ? { hostid: String(FIRST_HOST + index) } : host(index, dialect)));
+      // selectItems: 'count' adds each host's item count as Zabbix does: a string, under `items`.
+      const counted = params.selectItems === 'count' ? { items: String(itemsPerHost) } : {};
+      return limited.map((index) =>
+        idsOnly ? { hostid: String(FIRST_HOST + index), ...counted } : { ...host(index, dialect), ...counted },
+      );
     }
     if (method === 'hostgroup.get') {
       const names = new Set(params.filter?.name ?? []);

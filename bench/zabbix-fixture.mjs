@@ -78,7 +78,10 @@ export function startFixture(hostCount, itemsPerHost) {
     if (method === 'host.get') {
       const wanted = params.hostids;
       if (params.limit === 1) return [...hosts.values()].slice(0, 1).map((host) => ({ hostid: host.hostid }));
-      return wanted ? wanted.flatMap((id) => hosts.get(String(id)) ?? []) : [...hosts.values()];
+      const found = wanted ? wanted.flatMap((id) => hosts.get(String(id)) ?? []) : [...hosts.values()];
+      // selectItems: 'count' adds each host's item count as Zabbix does: a string, under `items`.
+      if (params.selectItems !== 'count') return found;
+      return found.map((host) => ({ ...host, items: String(itemsByHost.get(host.hostid)?.length ?? 0) }));
     }
     if (method === 'hostgroup.get') {
       const names = new Set(params.filter?.name ?? []);

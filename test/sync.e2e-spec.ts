@@ -108,6 +108,23 @@ describe('sync (e2e)', () => {
     expect(host.body.items[0]).toMatchObject({ name: 'Host 20007', ip_addr: '127.0.0.7', external_id: '20007' });
   }, 180_000);
 
+  it('asks item.get for at most 5,000 items a call on a monitor of 600 items a host, by the counts host.get gives', async () => {
+    const wide = await ZabbixInventoryFixture.start(40, 600);
+    try {
+      const monitorId = await createMonitor(wide.url, wide.password);
+      const res = await api().post(`/monitors/${monitorId}/hosts/pull`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ added: 40, total: 40, items: { added: 24_000, total: 24_000 } });
+      const [listing] = wide.fake.calls('host.get');
+      expect(listing.params).toMatchObject({ output: ['hostid'], selectItems: 'count' });
+      // Eight hosts (4,800 items) a call, where batches of 100 hosts would have asked for all 24,000 at once.
+      const hostsPerCall = wide.fake.calls('item.get').map((call) => (call.params.hostids as string[]).length);
+      expect(hostsPerCall).toEqual([8, 8, 8, 8, 8]);
+    } finally {
+      await wide.close();
+    }
+  }, 120_000);
+
   itOnPostgres(
     'refreshes the statistics after a big pull, giving up past the lock timeout rather than wait',
     async () => {

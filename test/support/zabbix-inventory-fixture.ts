@@ -56,7 +56,13 @@ export class ZabbixInventoryFixture {
     fixture.fake
       .on('host.get', (request) => {
         const wanted = request.params.hostids as string[] | undefined;
-        return wanted ? wanted.flatMap((id) => fixture.hosts.get(String(id)) ?? []) : [...fixture.hosts.values()];
+        const found = wanted
+          ? wanted.flatMap<Record<string, unknown>>((id) => fixture.hosts.get(String(id)) ?? [])
+          : [...fixture.hosts.values()];
+        // selectItems: 'count' adds each host's item count as Zabbix does: a string, under `items`.
+        if (request.params.selectItems !== 'count') return found;
+        const counts = fixture.itemCounts();
+        return found.map((host) => ({ ...host, items: String(counts.get(String(host.hostid)) ?? 0) }));
       })
       .on('item.get', (request) => {
         const itemIds = request.params.itemids as string[] | undefined;
@@ -80,6 +86,13 @@ export class ZabbixInventoryFixture {
 
   get password(): string {
     return this.fake.password;
+  }
+
+  /** Items per host id. */
+  private itemCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const item of this.items.values()) counts.set(String(item.hostid), (counts.get(String(item.hostid)) ?? 0) + 1);
+    return counts;
   }
 
   removeHost(hostid: string): void {

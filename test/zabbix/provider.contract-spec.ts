@@ -252,6 +252,24 @@ describeZabbix('ZabbixProvider against a real Zabbix (contract)', (env) => {
     expect(batched.find((item) => item.externalHostId === hostId)?.externalId).toBe(itemId);
   });
 
+  it('lists every host id in hostid order with its count of items, the count item.get finds', async () => {
+    const [server] = (await provider.listHosts(target)).filter((host) => host.host === 'Zabbix server');
+    const { id: hostId } = await pushHost();
+    await provider.createItem(target, hostId, itemDraft());
+    const serverItemCount = Number(await api.call('item.get', { hostids: [server.externalId], countOutput: true }));
+    expect(serverItemCount).toBeGreaterThan(0);
+
+    const sizes = await provider.listHostSizes(target);
+    expect(sizes).toEqual(
+      expect.arrayContaining([
+        { externalId: server.externalId, items: serverItemCount },
+        { externalId: hostId, items: 1 },
+      ]),
+    );
+    const ids = sizes.map((size) => Number(size.externalId));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  });
+
   it('sees a change made directly in Zabbix', async () => {
     const { id } = await pushHost();
     await api.call('host.update', { hostid: id, name: `Nagare ${run} renamed in Zabbix`, status: 1 });

@@ -110,6 +110,12 @@ export interface SessionTokenStore {
 /** Nest token for the SessionTokenStore the monitors module provides to the providers. */
 export const SESSION_TOKEN_STORE = Symbol('SESSION_TOKEN_STORE');
 
+/** A host on the monitor, by its external id, and how many items it has there (undefined: the monitor did not say). */
+export interface HostSize {
+  externalId: string;
+  items?: number;
+}
+
 /**
  * Writes (create, update, delete) throw MonitorRejectedObjectError when the server refuses the object itself, and
  * the UpstreamError kinds when the server cannot be reached or refuses the credentials.
@@ -123,10 +129,11 @@ export interface MonitorProvider {
   /** All hosts, or only those with the given external ids. */
   listHosts(target: MonitorTarget, externalIds?: string[]): Promise<RemoteHost[]>;
   /**
-   * The external ids of all hosts, and nothing else of them: a sync of a big monitor pages through them, asking for
-   * a page of hosts (listHosts) and their items at a time, so no reply holds every host.
+   * The external ids of all hosts, with how many items each has where the monitor says, and nothing else of them: a
+   * sync of a big monitor pages through them, asking for a page of hosts (listHosts) and their items at a time, so no
+   * reply holds every host, and sizes its item calls by the counts.
    */
-  listHostIds(target: MonitorTarget): Promise<string[]>;
+  listHostSizes(target: MonitorTarget): Promise<HostSize[]>;
   /** Items of many hosts, fetched in batches of hosts per call rather than one call per host. */
   listItems(target: MonitorTarget, externalHostIds: string[]): Promise<RemoteItem[]>;
   /**

@@ -56,9 +56,16 @@ class FakeProvider implements MonitorProvider {
     if (this.failHosts) throw this.failHosts;
     return this.hosts.filter((host) => !ids || ids.includes(host.externalId));
   };
-  listHostIds = async () => {
+  /** Whether listHostSizes says how many items each host has, as Zabbix does. */
+  countsItems = true;
+  listHostSizes = async () => {
     if (this.failHosts) throw this.failHosts;
-    return this.hosts.map((host) => host.externalId);
+    const counts = new Map<string, number>();
+    for (const item of this.items) counts.set(item.externalHostId, (counts.get(item.externalHostId) ?? 0) + 1);
+    return this.hosts.map((host) => ({
+      externalId: host.externalId,
+      items: this.countsItems ? (counts.get(host.externalId) ?? 0) : undefined,
+    }));
   };
   listItems = async (_target: unknown, hostIds: string[]) => {
     this.itemCalls.push(hostIds);
@@ -441,5 +448,30 @@ describe(SyncService.name, () => {
     expect(second.items).toMatchObject({ added: 0, updated: 0, unchanged: 2_498, vanished: 2, total: 2_498 });
     const gone = await data.getRepository(Host).findBy({ monitorId, status: SyncStatus.Error });
     expect(gone.map((host) => host.externalId).sort()).toEqual(['10005', '12499']);
+  });
+
+  it("sizes each item call by the hosts' item counts, a host with more than a call holds alone", async () => {
+    // One host of 6,000 items, then 30 of 400: at most 5,000 items a call, so 12 of those hosts a call.
+    const ids = Array.from({ length: 31 }, (_, i) => String(10_000 + i));
+    provider.hosts = ids.map(remoteHost);
+    provider.items = ids.flatMap((id, h) =>
+      Array.from({ length: h === 0 ? 6_000 : 400 }, (_, i) => remoteItem(`${id}-${i}`, id)),
+    );
+    const result = await sync.pullHosts(monitorId);
+
+    expect(result.items).toMatchObject({ added: 18_000, total: 18_000 });
+    expect(provider.itemCalls.map((call) => call.length)).toEqual([1, 12, 12, 6]);
+    expect(provider.itemCalls.flat()).toEqual(ids);
+  });
+
+  it('asks for the items of 100 hosts a call when the monitor gives no counts', async () => {
+    const ids = Array.from({ length: 250 }, (_, i) => String(10_000 + i));
+    provider.hosts = ids.map(remoteHost);
+    provider.items = ids.map((id) => remoteItem(`9${id}`, id));
+    provider.countsItems = false;
+    const result = await sync.pullHosts(monitorId);
+
+    expect(result.items).toMatchObject({ added: 250, total: 250 });
+    expect(provider.itemCalls.map((call) => call.length)).toEqual([100, 100, 50]);
   });
 });

@@ -11,6 +11,7 @@ import { HostsService } from '../services/hosts.service';
 import { ItemsService } from '../services/items.service';
 import { chunks } from './chunks';
 import { type HostUpsert, InventoryWriter } from './inventory-writer';
+import { distinctHosts, ITEM_BATCH_HOSTS, itemBatches } from './item-batches';
 import { type MonitorSession, MonitorSessions, type SyncOptions } from './monitor-sessions';
 import { ReadAhead } from './read-ahead';
 import { WriteWindow } from './write-window';
@@ -27,12 +28,16 @@ import { assertTechnicalNameFree, nameTakenOnMonitor } from './technical-names';
 
 export type { SyncOptions } from './monitor-sessions';
 
-/** Hosts whose items one `item.get` asks for. */
-const ITEM_PULL_BATCH = 100;
 /** `item.get` calls a pull of all hosts keeps in flight while it writes what came before. */
 const ITEM_PULL_AHEAD = 2;
-/** Hosts per `host.get` of a pull of all hosts: a whole number of item batches. */
-const HOST_PAGE = 10 * ITEM_PULL_BATCH;
+/** Hosts per `host.get` of a pull of all hosts; each page's items are fetched in batches of its own (itemBatches). */
+const HOST_PAGE = 10 * ITEM_BATCH_HOSTS;
+
+/** A page of a pull of all hosts: its hosts' external ids, and the same ids in the batches their items come in. */
+interface HostPage {
+  ids: string[];
+  itemBatches: string[][];
+}
 
 /** The fetches of a pull of all hosts, running ahead of its writes: pages of hosts, batches of their items. */
 interface Fetches {
@@ -61,7 +66,8 @@ export class SyncService {
   /**
    * Every host of the monitor and their items, a page at a time so no step holds the whole inventory: the host
    * ids first (Zabbix has no offset to page by), then for each page of HOST_PAGE ids the hosts' fields, written,
-   * then their items in batches of ITEM_PULL_BATCH hosts per call, written in turn (two at once on PostgreSQL). The
+   * then their items in batches sized by the hosts' item counts (itemBatches), written in turn (two at once on
+   * PostgreSQL). The
    * `item.get` calls run ahead of the writes (up to ITEM_PULL_AHEAD batches, the first ones while the hosts are
    * written), and the next page of hosts is fetched while this one's items are written, so the sync takes about
    * as long as the longer of fetching and writing rather than their sum. A batch whose fetch failed fails the sync
@@ -72,12 +78,22 @@ export class SyncService {
     return this.sessions.run(monitorId, options, async ({ monitor, provider, target }) => {
       await this.writer.setMonitorStatus(monitorId, SyncStatus.Syncing, 'Sync in progress');
       const syncedAt = new Date();
-      const ids = [...new Set(await provider.listHostIds(target))];
-      const pages = chunks(ids, HOST_PAGE);
+      const hosts = distinctHosts(await provider.listHostSizes(target));
+      const ids = hosts.map((host) => host.externalId);
+      const pages = chunks(hosts, HOST_PAGE).map((page) => ({
+        ids: page.map((host) => host.externalId),
+        itemBatches: itemBatches(page),
+      }));
       const fetches: Fetches = {
-        hosts: new ReadAhead(pages, 1, (page) => provider.listHosts(target, page)),
-        items: new ReadAhead(chunks(ids, ITEM_PULL_BATCH), ITEM_PULL_AHEAD, (batch) =>
-          provider.listItems(target, batch),
+        hosts: new ReadAhead(
+          pages.map((page) => page.ids),
+          1,
+          (page) => provider.listHosts(target, page),
+        ),
+        items: new ReadAhead(
+          pages.flatMap((page) => page.itemBatches),
+          ITEM_PULL_AHEAD,
+          (batch) => provider.listItems(target, batch),
         ),
       };
       try {
@@ -110,14 +126,14 @@ export class SyncService {
    */
   private async writePages(
     monitorId: number,
-    pages: string[][],
+    pages: HostPage[],
     fetches: Fetches,
     syncedAt: Date,
     progress: SyncOptions['progress'],
   ): Promise<{ hostCounts: SyncCounts; itemCounts: ItemSyncCounts }> {
     const hostCounts = emptyCounts();
     const itemCounts = emptyItemCounts();
-    const total = pages.reduce((sum, page) => sum + page.length, 0);
+    const total = pages.reduce((sum, page) => sum + page.ids.length, 0);
     const writes = new WriteWindow(this.writer.itemWritesAtOnce());
     let batchIndex = 0;
     let done = 0;
@@ -126,7 +142,7 @@ export class SyncService {
       for (let page = 0; page < pages.length; page++) {
         const written = await this.writeHostPage(monitorId, fetches.hosts.take(page), syncedAt);
         addCounts(hostCounts, written.hosts);
-        for (const batch of chunks(pages[page], ITEM_PULL_BATCH)) {
+        for (const batch of pages[page].itemBatches) {
           const index = batchIndex++;
           await writes.add(async () => {
             const fetched = fetches.items.take(index);

@@ -66,6 +66,15 @@ export function expectString(record: Record_, field: string, method: string, wha
   return value;
 }
 
+/**
+ * A `count` selector's answer ("54"), or undefined when it is missing or not a count: it only sizes batches, so a
+ * server that leaves it out costs nothing but the sizing.
+ */
+export function optionalCount(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+  return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+}
+
 /** Zabbix ids and numbers come as strings; an id must at least be a non-empty string of digits. */
 export function expectId(record: Record_, field: string, method: string, what: string): string {
   const value = expectString(record, field, method, what);

@@ -253,6 +253,27 @@ describe(`${ZabbixProvider.name}: hosts`, () => {
       });
     });
 
+    it('lists every host id with its count of items, in hostid order; a count left out or not a count is unknown', async () => {
+      const { fake, provider, target } = await setup();
+      fake.on('host.get', () => [
+        { hostid: '10084', items: '54' },
+        { hostid: '10085', items: '0' },
+        { hostid: '10086' },
+        { hostid: '10087', items: 'many' },
+      ]);
+      await expect(provider.listHostSizes(target)).resolves.toEqual([
+        { externalId: '10084', items: 54 },
+        { externalId: '10085', items: 0 },
+        { externalId: '10086', items: undefined },
+        { externalId: '10087', items: undefined },
+      ]);
+      expect(fake.calls('host.get')[0].params).toEqual({
+        output: ['hostid'],
+        selectItems: 'count',
+        sortfield: 'hostid',
+      });
+    });
+
     it("fails with that host's failure (422, final) when the host to update is not on the monitor", async () => {
       const { fake, provider, target } = await setup();
       fake.on('host.get', () => []);

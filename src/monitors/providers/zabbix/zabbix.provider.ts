@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type {
   HostDraft,
+  HostSize,
   ItemDraft,
   MonitorProvider,
   MonitorTarget,
@@ -22,6 +23,7 @@ import {
   ITEM_OUTPUT,
   mainInterface,
   mapInChunks,
+  optionalCount,
   parseInterfaces,
   technicalHostName,
   toRemoteHost,
@@ -93,16 +95,20 @@ export class ZabbixProvider implements MonitorProvider {
     return hosts;
   }
 
-  /** `host.get` with only `hostid` in the output: Zabbix has no offset to page by, so a sync pages by these ids. */
-  async listHostIds(target: MonitorTarget): Promise<string[]> {
+  /**
+   * `host.get` with only `hostid` and the count of items in the output: Zabbix has no offset to page by, so a sync
+   * pages by these ids, and sizes its `item.get` calls by the counts.
+   */
+  async listHostSizes(target: MonitorTarget): Promise<HostSize[]> {
     const ctx = await this.caller.context(target);
     const result = expectArray(
-      await this.caller.call(ctx, 'host.get', { output: ['hostid'], sortfield: 'hostid' }),
+      await this.caller.call(ctx, 'host.get', { output: ['hostid'], selectItems: 'count', sortfield: 'hostid' }),
       'host.get',
     );
-    return result.map((entry, index) =>
-      expectId(expectObject(entry, 'host.get', `host ${index}`), 'hostid', 'host.get', `host ${index}`),
-    );
+    return result.map((entry, index) => {
+      const host = expectObject(entry, 'host.get', `host ${index}`);
+      return { externalId: expectId(host, 'hostid', 'host.get', `host ${index}`), items: optionalCount(host.items) };
+    });
   }
 
   async listItems(target: MonitorTarget, externalHostIds: string[]): Promise<RemoteItem[]> {
