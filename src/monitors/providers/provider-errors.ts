@@ -18,6 +18,15 @@ export class MonitorApiError extends UpstreamError {
 }
 
 /**
+ * The monitor sent a reply larger than the service reads (ZABBIX_MAX_REPLY_BYTES, inflated): the rest was not read,
+ * so a server gone wrong, or one that sends without end, cannot exhaust the process's memory. Asking again gets the
+ * same reply: not retried. The items of many hosts are asked for again in halves before it comes to this.
+ */
+export class MonitorReplyTooLargeError extends MonitorApiError {
+  override readonly final = true;
+}
+
+/**
  * The monitor refused the credentials themselves: a refused login (wrong user name or password, no frontend access)
  * or a refused API token. Retrying with the same ones cannot help and, for a login, counts toward Zabbix's lockout
  * of the account (5 failures block it for 30 s): a task failing with it is not retried, and the monitor goes to

@@ -44,15 +44,19 @@ export interface CallContext {
  */
 export class ZabbixCaller {
   private readonly logger = new Logger(ZabbixCaller.name);
-  private readonly rpc = new ZabbixRpcClient();
   private readonly sessions = new ZabbixSessionCache();
   /** apiinfo.version per endpoint (a promise, so concurrent first calls share one request). */
   private readonly versions = new Map<string, Promise<ZabbixVersion>>();
 
+  private readonly rpc: ZabbixRpcClient;
+
   constructor(
     private readonly timeoutMs: number,
     private readonly tokens?: SessionTokenStore,
-  ) {}
+    maxReplyBytes?: number,
+  ) {
+    this.rpc = new ZabbixRpcClient(maxReplyBytes);
+  }
 
   /** Forgets the version known for the monitor's endpoint, so the next call asks again. */
   forgetVersion(target: MonitorTarget): void {

@@ -1,8 +1,8 @@
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { FakeZabbix, type RawHandler } from '../../../../test/support/zabbix';
 import { freePort } from '../../../../test/support/redis-server';
-import { MonitorApiError, MonitorUnreachableError } from '../provider-errors';
-import { ZabbixRpcClient, ZabbixRpcError, zabbixEndpoint } from './zabbix-rpc-client';
+import { MonitorApiError, MonitorReplyTooLargeError, MonitorUnreachableError } from '../provider-errors';
+import { ZABBIX_MAX_REPLY_BYTES, ZabbixRpcClient, ZabbixRpcError, zabbixEndpoint } from './zabbix-rpc-client';
 
 describe('zabbixEndpoint', () => {
   it.each([
@@ -169,6 +169,65 @@ describe(ZabbixRpcClient.name, () => {
     await expect(call()).resolves.toBe('6.0.14');
     fake.raw(answer(200, `\uFEFF${reply}`, { 'Content-Type': 'application/json' }));
     await expect(call()).resolves.toBe('6.0.14');
+  });
+
+  describe('a reply past the bound (64 MiB by default; 1 MiB here)', () => {
+    const bounded = new ZabbixRpcClient(1024 * 1024);
+    const boundedCall = () =>
+      bounded.call({ endpoint: `${fake.url}/api_jsonrpc.php`, method: 'item.get', params: {}, timeoutMs: 5_000 });
+    const TOO_LARGE = () =>
+      new MonitorReplyTooLargeError(
+        `Monitor sent a reply to item.get at ${fake.url}/api_jsonrpc.php larger than 1 MiB, which is not read`,
+      );
+    /** A JSON-RPC reply of about `bytes` bytes. */
+    const replyOf = (bytes: number) => `{"jsonrpc":"2.0","result":"${'x'.repeat(bytes)}","id":1}`;
+
+    it('is 64 MiB unless told otherwise', () => {
+      expect(ZABBIX_MAX_REPLY_BYTES).toBe(64 * 1024 * 1024);
+    });
+
+    it('reads a reply within it', async () => {
+      fake.raw(answer(200, replyOf(1024 * 1024 - 100), { 'Content-Type': 'application/json' }));
+      await expect(boundedCall()).resolves.toHaveLength(1024 * 1024 - 100);
+    });
+
+    it('refuses a reply whose Content-Length says it is larger, final, without reading it', async () => {
+      fake.raw(answer(200, replyOf(2 * 1024 * 1024), { 'Content-Type': 'application/json' }));
+      const error = await boundedCall().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MonitorReplyTooLargeError);
+      expect(error).toEqual(TOO_LARGE());
+      expect(error).toMatchObject({ final: true });
+    });
+
+    it('stops reading a reply without a length that goes on past it, long before the timeout', async () => {
+      let sent = 0;
+      fake.raw((_request, response) => {
+        response.writeHead(200, { 'Content-Type': 'application/json' });
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        const more = () => {
+          while (!response.destroyed && response.write(chunk)) sent += chunk.length;
+          if (!response.destroyed) response.once('drain', more);
+        };
+        more();
+      });
+      const started = Date.now();
+      await expect(boundedCall()).rejects.toEqual(TOO_LARGE());
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(sent).toBeLessThan(64 * 1024 * 1024);
+    });
+
+    it.each([
+      ['gzip', gzipSync],
+      ['deflate', deflateSync],
+      ['br', brotliCompressSync],
+    ])('refuses a %s body that inflates past it', async (encoding, compress) => {
+      const body = compress(replyOf(8 * 1024 * 1024));
+      expect(body.length).toBeLessThan(1024 * 1024);
+      fake.raw((_request, response) =>
+        response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': encoding }).end(body),
+      );
+      await expect(boundedCall()).rejects.toEqual(TOO_LARGE());
+    });
   });
 
   it('treats HTTP 500 as unreachable and names the status', async () => {

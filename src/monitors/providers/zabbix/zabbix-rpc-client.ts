@@ -1,10 +1,14 @@
-import http from 'node:http';
-import https from 'node:https';
-import zlib from 'node:zlib';
 import { redactUrl } from '../../../common/logging/redact-url';
-import { MonitorApiError, MonitorUnreachableError } from '../provider-errors';
+import { MonitorApiError, MonitorReplyTooLargeError, MonitorUnreachableError } from '../provider-errors';
+import { post, type RawReply, ReplyTooLarge } from './zabbix-http-post';
 
 const API_PATH = 'api_jsonrpc.php';
+/**
+ * The most of a reply read, after inflating: 64 MiB. Zabbix's answers are far smaller (5,000 items, the most a sync
+ * asks for at once, are about 2.5 MB; PHP's memory limit bounds what Zabbix can encode); without a bound a server
+ * that sends without end, or a small gzip body that inflates to gigabytes, would take all the process's memory.
+ */
+export const ZABBIX_MAX_REPLY_BYTES = 64 * 1024 * 1024;
 /** How much of a non-JSON reply goes into the reason: enough to recognise a proxy's error page. */
 const SNIPPET_LENGTH = 120;
 
@@ -88,6 +92,8 @@ export interface RpcRequest {
 export class ZabbixRpcClient {
   private nextId = 1;
 
+  constructor(private readonly maxReplyBytes = ZABBIX_MAX_REPLY_BYTES) {}
+
   async call(request: RpcRequest): Promise<unknown> {
     const { endpoint, method, params, token, tokenInHeader, paramsHoldPassword, timeoutMs } = request;
     const id = this.nextId++;
@@ -102,8 +108,15 @@ export class ZabbixRpcClient {
     try {
       // One bound on connecting, sending and reading the body: a server that sends headers and then stalls times
       // out too.
-      response = await post(endpoint, headers, JSON.stringify(body), AbortSignal.timeout(timeoutMs));
+      const signal = AbortSignal.timeout(timeoutMs);
+      response = await post(endpoint, headers, JSON.stringify(body), signal, this.maxReplyBytes);
     } catch (error) {
+      if (error instanceof ReplyTooLarge) {
+        throw new MonitorReplyTooLargeError(
+          `Monitor sent a reply to ${method} at ${shownUrl(endpoint)} larger than ${mebibytes(this.maxReplyBytes)}, ` +
+            'which is not read',
+        );
+      }
       throw new MonitorUnreachableError(`Monitor unreachable: ${transportReason(error, endpoint, method, timeoutMs)}`);
     }
     const { text } = response;
@@ -137,91 +150,8 @@ export class ZabbixRpcClient {
   }
 }
 
-interface RawReply {
-  status: number;
-  statusText: string;
-  header(name: string): string | null;
-  text: string;
-}
-
-/** Connections are kept alive between calls, as fetch keeps them: a sync makes many calls in a row. */
-const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
-
-/**
- * POSTs the body and reads the whole reply as UTF-8 text (without a byte order mark, as fetch's text() reads it),
- * within the signal. node:http rather than fetch: on a big sync fetch's streams and header objects cost more CPU
- * than the replies' JSON.parse. No redirect is followed.
- */
-function post(endpoint: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<RawReply> {
-  return new Promise<RawReply>((resolve, reject) => {
-    let settled = false;
-    const settle = (error: unknown, reply?: RawReply) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      if (reply) resolve(reply);
-      else reject(error);
-    };
-    const onAbort = () => {
-      request.destroy();
-      settle(signal.reason ?? Object.assign(new Error('aborted'), { name: 'AbortError' }));
-    };
-    const url = new URL(endpoint);
-    const secure = url.protocol === 'https:';
-    const payload = Buffer.from(body, 'utf8');
-    const request = (secure ? https : http).request(
-      url,
-      {
-        method: 'POST',
-        headers: { ...headers, 'Content-Length': String(payload.length) },
-        agent: secure ? agents.https : agents.http,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', (error) => settle(error));
-        response.on('aborted', () => settle(Object.assign(new Error('the reply was cut off'), { code: 'ECONNRESET' })));
-        response.on('end', () => {
-          let text: string;
-          try {
-            text = decode(Buffer.concat(chunks), response.headers['content-encoding']);
-          } catch (error) {
-            return settle(error);
-          }
-          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-          settle(null, {
-            status: response.statusCode ?? 0,
-            statusText: response.statusMessage ?? '',
-            header: (name) => {
-              const value = response.headers[name.toLowerCase()];
-              if (value === undefined) return null;
-              return Array.isArray(value) ? value.join(', ') : value;
-            },
-            text,
-          });
-        });
-      },
-    );
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort);
-    request.on('error', (error) => settle(error));
-    request.end(payload);
-  });
-}
-
-/** The body as text, inflated first when the server compressed it anyway (fetch asked for and undid gzip too). */
-function decode(body: Buffer, encoding: string | undefined): string {
-  switch (encoding?.trim().toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.gunzipSync(body).toString('utf8');
-    case 'deflate':
-      return zlib.inflateSync(body).toString('utf8');
-    case 'br':
-      return zlib.brotliDecompressSync(body).toString('utf8');
-    default:
-      return body.toString('utf8');
-  }
+function mebibytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB` : `${bytes} bytes`;
 }
 
 function unwrap(reply: unknown, request: RpcRequest, id: number): unknown {

@@ -1,6 +1,6 @@
 import { FakeRpcError, fakeHost, fakeItem } from '../../../../test/support/zabbix';
 import { itemDraft, useZabbixProviderHarness } from '../../../../test/support/zabbix-provider-harness';
-import { MonitorApiError, MonitorRejectedObjectError } from '../provider-errors';
+import { MonitorApiError, MonitorRejectedObjectError, MonitorReplyTooLargeError } from '../provider-errors';
 import { ZabbixProvider } from './zabbix.provider';
 
 describe(`${ZabbixProvider.name}: items and options`, () => {
@@ -55,6 +55,35 @@ describe(`${ZabbixProvider.name}: items and options`, () => {
       expect(new Set(items.map((item) => item.externalId)).size).toBe(20_000);
       expect(fake.calls('item.get')).toHaveLength(20);
       expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    it('asks again in halves, down to one host, for items whose reply is past the bound; one host past it fails', async () => {
+      const { fake, provider, target } = await setup({}, { maxReplyBytes: 64 * 1024 });
+      // Host 10003's items are 100 KB of JSON on their own; every other host's about 1 KB.
+      fake.on('item.get', (request) =>
+        (request.params.hostids as string[]).map((hostid) =>
+          fakeItem(`9${hostid}`, hostid, { description: 'x'.repeat(hostid === '10003' ? 100_000 : 1_000) }),
+        ),
+      );
+      const hostIds = Array.from({ length: 100 }, (_, i) => String(10_000 + i));
+      const items = await provider.listItems(target, hostIds.slice(4));
+      expect(items.map((item) => item.externalHostId)).toEqual(hostIds.slice(4));
+      // 96 hosts (about 100 KB) are past 64 KB: asked again as 48 and 48, each within it.
+      expect(fake.calls('item.get').map((call) => (call.params.hostids as string[]).length)).toEqual([96, 48, 48]);
+
+      const error = await provider.listItems(target, hostIds.slice(0, 8)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MonitorReplyTooLargeError);
+      expect((error as Error).message).toMatch(/^Monitor sent a reply to item\.get at .* larger than 65536 bytes/);
+      // 8 → 4 → 2 → 1: host 10003 alone is past the bound, and that is the failure.
+      const lastCalls = fake.calls('item.get').slice(3);
+      expect(lastCalls.map((call) => call.params.hostids)).toEqual([
+        hostIds.slice(0, 8),
+        hostIds.slice(0, 4),
+        hostIds.slice(0, 2),
+        hostIds.slice(2, 4),
+        ['10002'],
+        ['10003'],
+      ]);
     });
 
     it('yields one batch per item.get call', async () => {

@@ -20,18 +20,17 @@ import {
   GROUP_OUTPUT,
   HOST_OUTPUT,
   INTERFACE_OUTPUT,
-  ITEM_OUTPUT,
   mainInterface,
   mapInChunks,
   optionalCount,
   parseInterfaces,
   technicalHostName,
   toRemoteHost,
-  toRemoteItem,
   TRAPPER_ITEM,
 } from './zabbix-mapping';
 import { type CallContext, ZabbixCaller } from './zabbix-caller';
 import { ensureGroups } from './zabbix-host-groups';
+import { itemsBy, itemsOfHosts } from './zabbix-item-reads';
 import { callNamingHost } from './zabbix-host-names';
 import { addressFields, agentInterface, asRejectedObject, itemFields, notOnMonitor } from './zabbix-writes';
 import { acknowledgeProblem, listProblems, problemResolutions } from './zabbix-problems';
@@ -41,6 +40,8 @@ export interface ZabbixProviderOptions {
   timeoutMs?: number;
   /** Hosts per `item.get` call. Default 100. */
   itemBatchSize?: number;
+  /** The most of a reply read (ZABBIX_MAX_REPLY_BYTES, 64 MiB); tests set less. */
+  maxReplyBytes?: number;
 }
 
 /** Nest token for ZabbixProviderOptions; without a provider for it, the defaults apply. */
@@ -74,7 +75,7 @@ export class ZabbixProvider implements MonitorProvider {
   ) {
     const timeoutMs = positive(options.timeoutMs ?? ZABBIX_DEFAULT_TIMEOUT_MS, 'timeoutMs', false);
     this.itemBatchSize = positive(options.itemBatchSize ?? ZABBIX_DEFAULT_ITEM_BATCH_SIZE, 'itemBatchSize', true);
-    this.caller = new ZabbixCaller(timeoutMs, tokens);
+    this.caller = new ZabbixCaller(timeoutMs, tokens, options.maxReplyBytes);
   }
 
   async check(target: MonitorTarget): Promise<{ version: string }> {
@@ -127,7 +128,7 @@ export class ZabbixProvider implements MonitorProvider {
     if (ids.length === 0) return;
     const ctx = await this.caller.context(target);
     for (const batch of chunk(ids, this.itemBatchSize)) {
-      yield await this.getItemsBy(ctx, { hostids: batch });
+      yield await itemsOfHosts(this.caller, ctx, batch);
     }
   }
 
@@ -136,7 +137,8 @@ export class ZabbixProvider implements MonitorProvider {
     if (ids.length === 0) return [];
     const ctx = await this.caller.context(target);
     let items: RemoteItem[] = [];
-    for (const batch of chunk(ids, ID_BATCH_SIZE)) items = items.concat(await this.getItemsBy(ctx, { itemids: batch }));
+    for (const batch of chunk(ids, ID_BATCH_SIZE))
+      items = items.concat(await itemsBy(this.caller, ctx, { itemids: batch }));
     return items;
   }
 
@@ -309,12 +311,6 @@ export class ZabbixProvider implements MonitorProvider {
     if (hostids) params.hostids = hostids;
     const result = expectArray(await this.caller.call(ctx, 'host.get', params), 'host.get');
     return mapInChunks(result, (entry, index) => toRemoteHost(entry, index, groups.field));
-  }
-
-  private async getItemsBy(ctx: CallContext, filter: { hostids: string[] } | { itemids: string[] }) {
-    const output = ctx.version.itemNameResolved ? [...ITEM_OUTPUT, 'name_resolved'] : ITEM_OUTPUT;
-    const result = expectArray(await this.caller.call(ctx, 'item.get', { output, ...filter }), 'item.get');
-    return mapInChunks(result, (entry, index) => toRemoteItem(entry, index));
   }
 }
 
