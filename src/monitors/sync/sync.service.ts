@@ -67,12 +67,11 @@ export class SyncService {
    * Every host of the monitor and their items, a page at a time so no step holds the whole inventory: the host
    * ids first (Zabbix has no offset to page by), then for each page of HOST_PAGE ids the hosts' fields, written,
    * then their items in batches sized by the hosts' item counts (itemBatches), written in turn (two at once on
-   * PostgreSQL). The
-   * `item.get` calls run ahead of the writes (up to ITEM_PULL_AHEAD batches, the first ones while the hosts are
-   * written), and the next page of hosts is fetched while this one's items are written, so the sync takes about
-   * as long as the longer of fetching and writing rather than their sum. A batch whose fetch failed fails the sync
-   * when its turn comes; the fetches still in flight are dropped. Hosts no longer reported are marked vanished at
-   * the end, reading the stored hosts a page at a time.
+   * PostgreSQL). The `item.get` calls run ahead of the writes (up to ITEM_PULL_AHEAD batches, the first ones while
+   * the hosts are written), and the next page of hosts is fetched while this one's items are written, so the sync
+   * takes about as long as the longer of fetching and writing rather than their sum. A batch whose fetch failed
+   * fails the sync when its turn comes; the fetches still in flight are dropped. Hosts no longer reported are marked
+   * vanished at the end, reading the stored hosts a page at a time.
    */
   async pullHosts(monitorId: number, options: SyncOptions = {}): Promise<SyncResult> {
     return this.sessions.run(monitorId, options, async ({ monitor, provider, target }) => {
